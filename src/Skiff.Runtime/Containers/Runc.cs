@@ -1,0 +1,227 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Skiff.Runtime.Util;
+
+namespace Skiff.Runtime.Containers;
+
+/// <summary>Where a daemon instance keeps runc state, conmon sockets and exit files.</summary>
+public sealed record RuntimePaths(string ExecRoot)
+{
+    public string RuncRoot => Path.Combine(ExecRoot, "runc");
+    public string ExitDir => Path.Combine(ExecRoot, "exits");
+    public string SocketDir => Path.Combine(ExecRoot, "conmon");
+    public string BundleDir(string id) => Path.Combine(ExecRoot, "bundles", id);
+}
+
+/// <summary>
+/// runc and conmon, the only two programs that touch a container's processes. conmon does
+/// <c>runc create</c> and stays behind as the monitor (stdio, k8s-file log, exit file) so containers
+/// outlive skiffd; we then <c>runc start</c>. See reference/runtime-facts.md.
+/// </summary>
+public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string conmonPath = "conmon")
+{
+    public RuntimePaths Paths { get; } = paths;
+
+    public static string Find(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").Split(':').Append("/usr/sbin").Append("/sbin"))
+        {
+            var p = Path.Combine(dir, name);
+            if (File.Exists(p))
+            {
+                return p;
+            }
+        }
+
+        throw new FileNotFoundException($"{name} not found on PATH; install it (scripts/install.sh does)");
+    }
+
+    /// <summary>Writes the bundle and has conmon create the container. Returns the container's init pid.</summary>
+    public async Task<int> CreateAsync(string id, JsonObject spec, string logPath, CancellationToken ct)
+    {
+        var bundle = Paths.BundleDir(id);
+        Directory.CreateDirectory(bundle);
+        Directory.CreateDirectory(Paths.ExitDir);
+        Directory.CreateDirectory(Paths.SocketDir);
+        Directory.CreateDirectory(Paths.RuncRoot);
+        AtomicFile.WriteAllText(Path.Combine(bundle, "config.json"), spec.ToJsonString());
+        File.Delete(Path.Combine(Paths.ExitDir, id));
+
+        // A leftover runc state (crash between create and delete) would make create fail.
+        await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "delete", "--force", id], ct);
+
+        // conmon reports create's outcome on the fd named by _OCI_SYNCPIPE: {"data": pid} or
+        // {"data": -1, "message": ...}. .NET cannot hand a child an extra fd, so a FIFO is opened
+        // as fd 3 by /bin/sh, which then execs conmon.
+        var fifo = Path.Combine(bundle, "sync.fifo");
+        File.Delete(fifo);
+        if (Native.MkFifo(fifo, 0x180) != 0)
+        {
+            throw new IOException($"mkfifo {fifo} failed");
+        }
+
+        // conmon keeps the pipe open for its whole life, so read one message, not to EOF.
+        var readTask = Task.Run(() => ReadFirstMessage(fifo), ct);
+        var args = new List<string>
+        {
+            "-c", "exec \"$0\" \"$@\" 3>\"$SKIFF_SYNC_FIFO\"", conmonPath,
+            "--api-version", "1",
+            "--cid", id, "--cuuid", id, "--name", id,
+            "--runtime", runcPath,
+            "--bundle", bundle,
+            "--exit-dir", Paths.ExitDir,
+            "--log-path", logPath, "-l", "k8s-file:" + logPath,
+            "--container-pidfile", Path.Combine(bundle, "pidfile"),
+            "--conmon-pidfile", Path.Combine(bundle, "conmon.pid"),
+            "--socket-dir-path", Paths.SocketDir,
+            "--runtime-arg", "--root=" + Paths.RuncRoot,
+            "--syslog=false",
+            "--log-level", "error",
+        };
+        if (spec["process"]?["terminal"]?.GetValue<bool>() == true)
+        {
+            args.Add("-t");
+        }
+
+        var r = await Proc.RunAsync("/bin/sh", args, ct, env: new Dictionary<string, string> { ["_OCI_SYNCPIPE"] = "3", ["SKIFF_SYNC_FIFO"] = fifo });
+        if (r.ExitCode != 0)
+        {
+            // Unblock the reader if conmon never opened the FIFO.
+            using (File.OpenWrite(fifo))
+            {
+            }
+
+            throw new InvalidOperationException($"conmon failed: {r.Stderr.Trim()}");
+        }
+
+        var sync = await readTask.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        File.Delete(fifo);
+        var first = sync.Trim();
+        var node = first.Length > 0 ? JsonNode.Parse(first) : null;
+        var pid = node?["data"]?.GetValue<int>() ?? -1;
+        if (pid <= 0)
+        {
+            var msg = node?["message"]?.GetValue<string>() ?? "runc create failed";
+            throw new InvalidOperationException(CleanRuncMessage(msg));
+        }
+
+        return pid;
+    }
+
+    private static string ReadFirstMessage(string fifo)
+    {
+        using var fs = new FileStream(fifo, FileMode.Open, FileAccess.Read);
+        var sb = new StringBuilder();
+        var depth = 0;
+        int b;
+        while ((b = fs.ReadByte()) >= 0)
+        {
+            var ch = (char)b;
+            sb.Append(ch);
+            if (ch == '{')
+            {
+                depth++;
+            }
+            else if (ch == '}' && --depth == 0)
+            {
+                break;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    public Task StartAsync(string id, CancellationToken ct) => Check(["start", id], ct);
+
+    public Task KillAsync(string id, string signal, bool all, CancellationToken ct) =>
+        Check(all ? ["kill", "--all", id, signal] : ["kill", id, signal], ct);
+
+    public Task PauseAsync(string id, CancellationToken ct) => Check(["pause", id], ct);
+
+    public Task ResumeAsync(string id, CancellationToken ct) => Check(["resume", id], ct);
+
+    public async Task DeleteAsync(string id, CancellationToken ct)
+    {
+        await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "delete", "--force", id], ct);
+        var bundle = Paths.BundleDir(id);
+        if (Directory.Exists(bundle))
+        {
+            Directory.Delete(bundle, recursive: true);
+        }
+
+        var sock = Path.Combine(Paths.SocketDir, id);
+        if (Directory.Exists(sock))
+        {
+            Directory.Delete(sock, recursive: true);
+        }
+    }
+
+    /// <summary>runc's view: "created", "running", "paused", "stopped", or null if runc does not know it.</summary>
+    public async Task<(string Status, int Pid)?> StateAsync(string id, CancellationToken ct)
+    {
+        var r = await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "state", id], ct);
+        if (r.ExitCode != 0)
+        {
+            return null;
+        }
+
+        var n = JsonNode.Parse(r.Stdout);
+        return (n?["status"]?.GetValue<string>() ?? "unknown", n?["pid"]?.GetValue<int>() ?? 0);
+    }
+
+    public async Task<List<int>> PidsAsync(string id, CancellationToken ct)
+    {
+        var r = await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "ps", "--format", "json", id], ct);
+        if (r.ExitCode != 0)
+        {
+            throw new InvalidOperationException(CleanRuncMessage(r.Stderr));
+        }
+
+        return JsonNode.Parse(r.Stdout)?.AsArray().Select(x => x!.GetValue<int>()).ToList() ?? [];
+    }
+
+    /// <summary>The exit code conmon wrote when the container's init ended, or null while it runs.</summary>
+    public int? ReadExitCode(string id)
+    {
+        var f = Path.Combine(Paths.ExitDir, id);
+        if (!File.Exists(f))
+        {
+            return null;
+        }
+
+        var text = File.ReadAllText(f).Trim();
+        return int.TryParse(text, out var code) ? code : null;
+    }
+
+    public void ClearExitFile(string id) => File.Delete(Path.Combine(Paths.ExitDir, id));
+
+    public string RuncPath => runcPath;
+
+    private async Task Check(string[] args, CancellationToken ct)
+    {
+        var r = await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, .. args], ct);
+        if (r.ExitCode != 0)
+        {
+            throw new InvalidOperationException(CleanRuncMessage(r.Stderr));
+        }
+    }
+
+    /// <summary>runc logs look like <c>time="..." level=error msg="..."</c>; keep the message.</summary>
+    internal static string CleanRuncMessage(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var i = line.IndexOf("msg=\"", StringComparison.Ordinal);
+            var msg = i >= 0 ? line[(i + 5)..].TrimEnd().TrimEnd('"').Replace("\\\"", "\"", StringComparison.Ordinal) : line.Trim();
+            if (sb.Length > 0)
+            {
+                sb.Append(": ");
+            }
+
+            sb.Append(msg);
+        }
+
+        return sb.ToString();
+    }
+}

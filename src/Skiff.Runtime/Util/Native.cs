@@ -1,0 +1,22 @@
+using System.Runtime.InteropServices;
+
+namespace Skiff.Runtime.Util;
+
+internal static partial class Native
+{
+    [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int MkFifo(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "mount", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Mount(string source, string target, string? fstype, ulong flags, string? data);
+
+    [LibraryImport("libc", EntryPoint = "umount2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Umount2(string target, int flags);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int sig);
+
+    internal const int MntDetach = 2;
+
+    internal static bool ProcessAlive(int pid) => pid > 0 && Kill(pid, 0) == 0;
+}
