@@ -92,22 +92,32 @@ public static class BridgeDriver
         var index = digits.Length is > 0 and <= 2 ? int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture) : 0;
         var hostVeth = HostVethName(containerId, index);
 
-        await Cmd.RunAsync("ip", ["link", "del", "dev", hostVeth], null, ct); // stale from a crash: ignore result
-        string[] mac = string.IsNullOrEmpty(macAddress) ? [] : ["address", macAddress];
-        await Ip.RunAsync(
-            ["link", "add", "name", hostVeth, "type", "veth", "peer", "name", ifName, .. mac, "netns", netnsPath], ct);
+        // Container start latency is dominated by process spawns, so each side is one `ip -batch`.
+        if (await Ip.LinkExistsAsync(hostVeth, ct))
+        {
+            await Cmd.RunAsync("ip", ["link", "del", "dev", hostVeth], null, ct); // stale from a crash
+        }
+
+        var mac = string.IsNullOrEmpty(macAddress) ? "" : $" address {macAddress}";
         try
         {
-            await Ip.RunAsync(["link", "set", "dev", hostVeth, "master", bridgeName], ct);
-            await Ip.RunAsync(["link", "set", "dev", hostVeth, "type", "bridge_slave", "hairpin", "on"], ct);
-            await Ip.RunAsync(["link", "set", "dev", hostVeth, "up"], ct);
-            await Ip.InNetnsAsync(netnsPath, ["addr", "add", ipCidr, "dev", ifName], ct);
-            await Ip.InNetnsAsync(netnsPath, ["link", "set", "dev", "lo", "up"], ct);
-            await Ip.InNetnsAsync(netnsPath, ["link", "set", "dev", ifName, "up"], ct);
+            await Cmd.CheckAsync("ip", ["-batch", "-"], string.Join('\n',
+                $"link add name {hostVeth} type veth peer name {ifName}{mac} netns {netnsPath}",
+                $"link set dev {hostVeth} master {bridgeName}",
+                $"link set dev {hostVeth} type bridge_slave hairpin on",
+                $"link set dev {hostVeth} up") + "\n", ct);
+            var inside = new List<string>
+            {
+                $"addr add {ipCidr} dev {ifName}",
+                "link set dev lo up",
+                $"link set dev {ifName} up",
+            };
             if (!string.IsNullOrEmpty(gateway))
             {
-                await Ip.InNetnsAsync(netnsPath, ["route", "replace", "default", "via", gateway, "dev", ifName], ct);
+                inside.Add($"route replace default via {gateway} dev {ifName}");
             }
+
+            await Cmd.CheckAsync("nsenter", [$"--net={netnsPath}", "ip", "-batch", "-"], string.Join('\n', inside) + "\n", ct);
         }
         catch
         {

@@ -146,7 +146,14 @@ public sealed partial class ContainerManager
 
         Directory.CreateDirectory(merged);
         var opts = $"lowerdir={string.Join(':', layers)},upperdir={Path.Combine(dir, "diff")},workdir={Path.Combine(dir, "work")}";
-        await Proc.CheckAsync("mount", ["-t", "overlay", "overlay", "-o", opts, merged], ct);
+        // mount(2) directly: one process spawn less on every start.
+        if (Native.Mount("overlay", merged, "overlay", 0, opts) != 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw new InvalidOperationException($"mount overlay on {merged}: errno {errno} ({opts})");
+        }
+
+        await Task.CompletedTask;
         return merged;
     }
 

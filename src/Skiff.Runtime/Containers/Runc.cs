@@ -48,7 +48,10 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
         File.Delete(Path.Combine(Paths.ExitDir, id));
 
         // A leftover runc state (crash between create and delete) would make create fail.
-        await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "delete", "--force", id], ct);
+        if (Directory.Exists(Path.Combine(Paths.RuncRoot, id)))
+        {
+            await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "delete", "--force", id], ct);
+        }
 
         // conmon reports create's outcome on the fd named by _OCI_SYNCPIPE: {"data": pid} or
         // {"data": -1, "message": ...}. .NET cannot hand a child an extra fd, so a FIFO is opened
