@@ -4,6 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
+SKIFF_EPOCH_FROM=$(readlink -f /bin/busybox 2>/dev/null || echo /bin/busybox)
 source "$here/lib.sh"
 need_cmd tar "apt-get install tar"
 need_cmd sha256sum "apt-get install coreutils"

@@ -4,9 +4,12 @@
 # Sourced, not run. Requires only coreutils and GNU tar.
 set -euo pipefail
 
-# Fixed timestamps so two runs produce byte-identical tars and therefore the same image id.
-readonly SKIFF_EPOCH=0
-readonly SKIFF_CREATED="1970-01-01T00:00:00Z"
+# Fixed timestamps so two runs produce byte-identical tars and therefore the same image id: the
+# modification time of the packaged binary (set by the Debian package, so it changes only with its
+# version), so that `images` shows a sensible CREATED instead of 1970. The caller sets SKIFF_EPOCH_FROM.
+SKIFF_EPOCH=$(stat -c %Y "${SKIFF_EPOCH_FROM:-/bin/busybox}" 2>/dev/null || echo 0)
+SKIFF_CREATED=$(date -u -d "@$SKIFF_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+readonly SKIFF_EPOCH SKIFF_CREATED
 
 die() {
   echo "error: $*" >&2

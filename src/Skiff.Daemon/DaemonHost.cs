@@ -45,7 +45,9 @@ public static class DaemonHost
         ImageEndpoints.Map(app, engine);
         NetworkEndpoints.Map(app, engine);
         VolumeEndpoints.Map(app, engine);
-        app.MapFallback((HttpContext ctx) =>
+        // "{**path}", not MapFallback's default "{*path:nonfile}": a last segment with a dot (GET /nodes/node1.example.com)
+        // must get the JSON 404 too, not an empty one.
+        app.MapFallback("{**path}", (HttpContext ctx) =>
             ApiMiddleware.WriteErrorAsync(ctx, 404, $"page not found: {ctx.Request.Method} {ctx.Request.Path}"));
         return app;
     }

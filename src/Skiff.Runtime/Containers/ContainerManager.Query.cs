@@ -241,7 +241,8 @@ public sealed partial class ContainerManager
             return $"{minutes} minutes";
         }
 
-        var hours = (long)Math.Round(d.TotalHours);
+        // Go: int(d.Hours() + 0.5), i.e. half up (Math.Round would round 2.5 h to even: "2 hours").
+        var hours = (long)(d.TotalHours + 0.5);
         if (hours == 1)
         {
             return "About an hour";
@@ -267,7 +268,8 @@ public sealed partial class ContainerManager
             return $"{hours / 24 / 30} months";
         }
 
-        return $"{hours / 24 / 365} years";
+        // Go uses the truncated hours here: int(d.Hours())/24/365.
+        return $"{(long)d.TotalHours / 24 / 365} years";
     }
 
     public ContainerInspect Inspect(string idOrName, bool size = false)
