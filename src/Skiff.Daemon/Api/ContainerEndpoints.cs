@@ -107,8 +107,13 @@ internal static class ContainerEndpoints
         app.MapGet("/containers/{id}/top", async (string id, HttpContext ctx) =>
             Http.Json(await c.TopAsync(id, Http.Str(ctx.Request, "ps_args"), ctx.RequestAborted), SkiffJson.Wire.ContainerTopResponse));
 
+        // A block body with `return`: an expression-bodied async lambda taking only HttpContext would bind to
+        // RequestDelegate and its IResult would be dropped.
         app.MapPost("/containers/prune", async (HttpContext ctx) =>
-            Http.Json(await c.PruneAsync(Http.Filters(ctx.Request), ctx.RequestAborted), SkiffJson.Wire.ContainerPruneResponse));
+        {
+            var pruned = await c.PruneAsync(Http.Filters(ctx.Request), ctx.RequestAborted);
+            return Http.Json(pruned, SkiffJson.Wire.ContainerPruneResponse);
+        });
 
         app.MapGet("/containers/{id}/logs", (string id, HttpContext ctx) => LogsAsync(c, id, ctx));
         app.MapPost("/containers/{id}/attach", (string id, HttpContext ctx) => AttachAsync(c, id, ctx));

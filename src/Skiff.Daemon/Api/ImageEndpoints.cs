@@ -91,7 +91,24 @@ internal static class ImageEndpoints
                 var repo = Http.Str(q, "repo");
                 var tag = Http.Str(q, "tag");
                 var reference = repo is null ? null : tag is null ? repo : repo + ":" + tag;
-                var rec = await images.ImportAsync(q.Body, reference, null, ctx.RequestAborted);
+                // The store reads synchronously in places; Kestrel forbids that on the request body, so spool it.
+                var spool = Path.Combine(engine.Options.DataRoot, "tmp-import-" + Guid.NewGuid().ToString("N"));
+                ImageRecord rec;
+                try
+                {
+                    await using (var f = File.Create(spool))
+                    {
+                        await q.Body.CopyToAsync(f, ctx.RequestAborted);
+                    }
+
+                    await using var input = File.OpenRead(spool);
+                    rec = await images.ImportAsync(input, reference, null, ctx.RequestAborted);
+                }
+                finally
+                {
+                    File.Delete(spool);
+                }
+
                 ctx.Response.ContentType = Http.JsonContentType;
                 await WriteMessage(ctx, new JsonMessage { Status = rec.Id });
                 return;
