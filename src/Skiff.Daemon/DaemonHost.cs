@@ -77,8 +77,17 @@ public static class DaemonHost
                 throw new ArgumentException($"refusing to listen on {host} without --tlsverify --tlscacert --tlscert --tlskey: a TCP socket without mutual TLS gives root to anyone who can reach it");
             }
 
-            var ca = X509Certificate2.CreateFromPemFile(options.TlsCaCert);
-            var cert = X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey);
+            X509Certificate2 ca, cert;
+            try
+            {
+                ca = X509CertificateLoader.LoadCertificateFromFile(options.TlsCaCert);
+                cert = X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey);
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)
+            {
+                throw new ArgumentException($"cannot load --tlscacert {options.TlsCaCert}, --tlscert {options.TlsCert}, --tlskey {options.TlsKey}: {ex.Message}");
+            }
+
             // TLS first, then the hijack peeker sees plain HTTP.
             k.Listen(addr, port, lo => UseHijack(lo.UseHttps(new HttpsConnectionAdapterOptions
             {

@@ -261,4 +261,46 @@ public sealed partial class EngineFeatureTests(DaemonFixture fixture)
         _d.DockerOk("volume", "prune", "-f");
         Assert.DoesNotContain("unused-vol", _d.DockerOk("volume", "ls"));
     }
+
+    [Fact]
+    public void KillRestartAndBindMount_Work()
+    {
+        var host = Path.Combine(_d.Root, "bind-src");
+        Directory.CreateDirectory(host);
+        File.WriteAllText(Path.Combine(host, "hello.txt"), "from-host");
+        _d.DockerOk("run", "-d", "--name", "binder", "-v", host + ":/src:ro", "busybox", "sleep", "300");
+        try
+        {
+            Assert.Equal("from-host", _d.DockerOk("exec", "binder", "cat", "/src/hello.txt"));
+            Assert.NotEqual(0, _d.Docker("exec", "binder", "touch", "/src/x").ExitCode);
+            var started = Inspect("binder", "{{.State.StartedAt}}");
+            _d.DockerOk("restart", "-t", "1", "binder");
+            Assert.Equal("running", Inspect("binder", "{{.State.Status}}"));
+            Assert.NotEqual(started, Inspect("binder", "{{.State.StartedAt}}"));
+            _d.DockerOk("kill", "binder");
+            Assert.Equal("137", _d.DockerOk("wait", "binder").Trim());
+            var again = _d.Docker("kill", "binder");
+            Assert.NotEqual(0, again.ExitCode);
+            Assert.Contains("is not running", again.Stderr);
+        }
+        finally
+        {
+            _d.Docker("rm", "-f", "binder");
+        }
+    }
+
+    [Fact]
+    public void RestartPolicy_UnlessStopped_StaysStoppedAfterStop()
+    {
+        _d.DockerOk("run", "-d", "--name", "stubborn", "--restart", "unless-stopped", "busybox", "sleep", "300");
+        try
+        {
+            _d.DockerOk("stop", "-t", "1", "stubborn");
+            Assert.Equal("exited 0", Inspect("stubborn", "{{.State.Status}} {{.RestartCount}}"));
+        }
+        finally
+        {
+            _d.Docker("rm", "-f", "stubborn");
+        }
+    }
 }

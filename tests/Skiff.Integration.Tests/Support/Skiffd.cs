@@ -14,9 +14,11 @@ public sealed class Skiffd : IDisposable
 {
     private Process? _process;
     private readonly List<string> _log = [];
+    private readonly IReadOnlyList<string> _extraArgs;
 
-    public Skiffd()
+    public Skiffd(IReadOnlyList<string>? extraArgs = null)
     {
+        _extraArgs = extraArgs ?? [];
         var tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         Root = Path.Combine(Path.GetTempPath(), "skiff-it-" + tag);
         DataRoot = Path.Combine(Root, "data");
@@ -58,7 +60,7 @@ public sealed class Skiffd : IDisposable
         {
             Repo.Built("Skiff.Daemon", "skiffd.dll"), "-H", Host, "--data-root", DataRoot, "--exec-root", ExecRoot,
             "--bridge-name", Bridge, "--bridge-cidr", Cidr, "--cgroup-parent", "/skiff-it-" + Bridge,
-        })
+        }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
         }
