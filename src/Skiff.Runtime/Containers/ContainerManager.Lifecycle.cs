@@ -43,7 +43,7 @@ public sealed partial class ContainerManager
         try
         {
             var rootfs = await MountRootfsAsync(r, ct);
-            CopyUpVolumes(r, rootfs);
+            await CopyUpVolumesAsync(r, rootfs, ct);
             await _network.AttachAsync(r, ct);
             WriteEtcFiles(r);
 
@@ -167,7 +167,7 @@ public sealed partial class ContainerManager
     }
 
     /// <summary>Docker copies the image's content at a volume's path into the volume when the volume is empty.</summary>
-    private static void CopyUpVolumes(ContainerRecord r, string rootfs)
+    private static async Task CopyUpVolumesAsync(ContainerRecord r, string rootfs, CancellationToken ct)
     {
         foreach (var m in r.Mounts.Where(m => m.Type == "volume"))
         {
@@ -179,7 +179,7 @@ public sealed partial class ContainerManager
 
             if (Directory.EnumerateFileSystemEntries(src).Any())
             {
-                Proc.CheckAsync("cp", ["-a", src + "/.", m.Source + "/"]).GetAwaiter().GetResult();
+                await Proc.CheckAsync("cp", ["-a", src + "/.", m.Source + "/"], ct);
             }
         }
     }
@@ -223,7 +223,6 @@ public sealed partial class ContainerManager
     public async Task StopAsync(string idOrName, int? timeoutSeconds, string? signal, CancellationToken ct)
     {
         var e = Find(idOrName);
-        Task changed;
         var r = e.Record;
         await e.Lock.WaitAsync(ct);
         try
@@ -252,7 +251,6 @@ public sealed partial class ContainerManager
                 await _runc.ResumeAsync(r.Id, ct);
             }
 
-            changed = e.StateChanged.Task;
             await KillQuietAsync(r, Signals.Normalise(signal ?? r.Config.StopSignal ?? "SIGTERM"), ct);
         }
         finally
@@ -276,7 +274,6 @@ public sealed partial class ContainerManager
             }
         }
 
-        _ = changed;
     }
 
     private async Task<bool> WaitNotRunningAsync(Entry e, TimeSpan timeout, CancellationToken ct)

@@ -117,7 +117,10 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
     // ---------------------------------------------------------------- create
 
-    public async Task<ContainerCreateResponse> CreateAsync(ContainerCreateRequest req, string? name, CancellationToken ct)
+    public Task<ContainerCreateResponse> CreateAsync(ContainerCreateRequest req, string? name, CancellationToken ct) =>
+        Task.FromResult(Create(req, name));
+
+    private ContainerCreateResponse Create(ContainerCreateRequest req, string? name)
     {
         if (string.IsNullOrEmpty(req.Image))
         {
@@ -205,7 +208,6 @@ public sealed partial class ContainerManager : IAsyncDisposable
 
         _byId[id] = new Entry(record);
         Publish(record, "create");
-        await Task.CompletedTask;
         return new ContainerCreateResponse { Id = id, Warnings = warnings };
     }
 
