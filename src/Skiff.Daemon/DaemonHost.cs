@@ -45,6 +45,7 @@ public static class DaemonHost
         ImageEndpoints.Map(app, engine);
         NetworkEndpoints.Map(app, engine);
         VolumeEndpoints.Map(app, engine);
+        SwarmEndpoints.Map(app);
         // "{**path}", not MapFallback's default "{*path:nonfile}": a last segment with a dot (GET /nodes/node1.example.com)
         // must get the JSON 404 too, not an empty one.
         app.MapFallback("{**path}", (HttpContext ctx) =>

@@ -126,4 +126,15 @@ public sealed class BadInputTests(DaemonFixture fixture)
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("Unable to find image", r.Stderr);
     }
+
+    [Fact]
+    public void SwarmCommands_OutsideASwarm_GetDockersMessage()
+    {
+        foreach (var args in new[] { new[] { "node", "ls" }, ["service", "ls"], ["swarm", "join-token", "worker"] })
+        {
+            var r = _d.Docker(args);
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("This node is not a swarm manager.", r.Stderr);
+        }
+    }
 }
