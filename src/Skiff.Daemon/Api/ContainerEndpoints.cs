@@ -219,27 +219,31 @@ internal static class ContainerEndpoints
         return new DuplexBody(ctx.Request.Body, ctx.Response.Body);
     }
 
-    internal static void CheckAttach(ContainerRecord r, bool stdin)
-    {
-        if (stdin && r.Config.OpenStdin)
-        {
-            throw new BadRequestException("attaching stdin (-i) is not supported by skiffd yet; run without -i, or use exec");
-        }
-    }
-
     private static async Task AttachAsync(ContainerManager c, string id, HttpContext ctx)
     {
         var r = c.Get(id);
         var q = ctx.Request;
-        CheckAttach(r, Http.Bool(q, "stdin"));
         await using var conn = await PlainStreamAsync(ctx);
-        await RunAttachAsync(c, r, Http.Bool(q, "stdout"), Http.Bool(q, "stderr"), Http.Bool(q, "logs"), Http.Bool(q, "stream"), conn, ctx.RequestAborted);
+        await RunAttachAsync(c, r, Http.Bool(q, "stdin"), Http.Bool(q, "stdout"), Http.Bool(q, "stderr"), Http.Bool(q, "logs"), Http.Bool(q, "stream"), conn, ctx.RequestAborted);
     }
 
     /// <summary>Streams the container's output (from now, or from the start with logs) until it exits.</summary>
-    internal static async Task RunAttachAsync(ContainerManager c, ContainerRecord r, bool stdout, bool stderr, bool logs, bool stream, Stream conn, CancellationToken ct)
+    internal static async Task RunAttachAsync(ContainerManager c, ContainerRecord r, bool stdin, bool stdout, bool stderr, bool logs, bool stream, Stream conn, CancellationToken ct)
     {
         var exited = false;
+        Task input = Task.CompletedTask;
+        if (stdin && stream && r.Config.OpenStdin)
+        {
+            // The container may not be started yet (docker run attaches first): feed stdin once it runs.
+            input = Task.Run(async () =>
+            {
+                if (await c.WaitStartedAsync(r.Id, ct))
+                {
+                    await c.CopyToStdinAsync(r.Id, conn, ct);
+                }
+            }, ct);
+        }
+
         var waitTask = stream ? c.WaitAsync(r.Id, "next-exit", ct).ContinueWith(_ => exited = true, TaskScheduler.Default) : Task.CompletedTask;
         var options = new LogOptions(stream, logs ? null : 0, null, null);
         try
@@ -260,6 +264,7 @@ internal static class ContainerEndpoints
         }
 
         _ = waitTask;
+        _ = input;
     }
 
     private static async Task ExecStartAsync(ContainerManager c, string id, HttpContext ctx)

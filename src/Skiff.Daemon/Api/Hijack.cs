@@ -187,9 +187,8 @@ internal static partial class Hijack
             {
                 var id = m.Groups["ctr"].Value;
                 var r = engine.Containers.Get(id);
-                ContainerEndpoints.CheckAttach(r, Q("stdin"));
                 await WriteUpgradeAsync(conn, ct);
-                await ContainerEndpoints.RunAttachAsync(engine.Containers, r, Q("stdout"), Q("stderr"), Q("logs"), Q("stream"), conn, ct);
+                await ContainerEndpoints.RunAttachAsync(engine.Containers, r, Q("stdin"), Q("stdout"), Q("stderr"), Q("logs"), Q("stream"), conn, ct);
             }
         }
         catch (SkiffException ex) when (ex is not NotModifiedException)

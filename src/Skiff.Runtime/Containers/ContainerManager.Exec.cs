@@ -200,6 +200,87 @@ public sealed partial class ContainerManager
         }
     }
 
+    /// <summary>Waits until the container runs (true) or is removed (false); docker run attaches before it starts.</summary>
+    public async Task<bool> WaitStartedAsync(string idOrName, CancellationToken ct)
+    {
+        var e = Find(idOrName);
+        var exits = e.Exits;
+        while (true)
+        {
+            var t = e.StateChanged.Task;
+            if (e.Record.State.Running || e.Exits > exits)
+            {
+                return true;
+            }
+
+            if (e.Removed)
+            {
+                return false;
+            }
+
+            await t.WaitAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="input"/> to the running container's stdin through conmon's attach socket, until
+    /// the input ends; then conmon closes the container's stdin (unless it was created without StdinOnce).
+    /// </summary>
+    public async Task CopyToStdinAsync(string idOrName, Stream input, CancellationToken ct)
+    {
+        var r = Get(idOrName);
+        if (!r.Config.OpenStdin)
+        {
+            return;
+        }
+
+        using var sock = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Seqpacket, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            await sock.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_runc.AttachSocket(r.Id)), ct);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // Already gone: a container that exited before its input arrived.
+            _log.LogDebug(ex, "attach socket of {Id} unavailable", r.ShortId);
+            return;
+        }
+
+        // conmon also sends the container's output to attach clients; we serve output from the log, so drain it.
+        using var drainStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var drain = Task.Run(async () =>
+        {
+            var sink = new byte[8192];
+            try
+            {
+                while (await sock.ReceiveAsync(sink, System.Net.Sockets.SocketFlags.None, drainStop.Token) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }, CancellationToken.None);
+
+        var buf = new byte[8192];
+        int n;
+        try
+        {
+            while ((n = await input.ReadAsync(buf, ct)) > 0)
+            {
+                await sock.SendAsync(buf.AsMemory(0, n), System.Net.Sockets.SocketFlags.None, ct);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            _log.LogDebug(ex, "stdin of {Id} ended", r.ShortId);
+        }
+
+        sock.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        await drainStop.CancelAsync();
+        await drain;
+    }
+
     // ---------------------------------------------------------------- health checks
 
     private void StartHealthcheck(Entry e)

@@ -86,7 +86,7 @@ public sealed partial class ContainerManager
             }
 
             _runc.ClearExitFile(r.Id);
-            var pid = await _runc.CreateAsync(r.Id, spec, r.LogPath, ct);
+            var pid = await _runc.CreateAsync(r.Id, spec, r.LogPath, r.Config.OpenStdin, r.Config.StdinOnce, ct);
             await _runc.StartAsync(r.Id, ct);
             r.State = new ContainerState
             {

@@ -37,7 +37,7 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
     }
 
     /// <summary>Writes the bundle and has conmon create the container. Returns the container's init pid.</summary>
-    public async Task<int> CreateAsync(string id, JsonObject spec, string logPath, CancellationToken ct)
+    public async Task<int> CreateAsync(string id, JsonObject spec, string logPath, bool openStdin, bool stdinOnce, CancellationToken ct)
     {
         var bundle = Paths.BundleDir(id);
         Directory.CreateDirectory(bundle);
@@ -84,6 +84,16 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
         if (spec["process"]?["terminal"]?.GetValue<bool>() == true)
         {
             args.Add("-t");
+        }
+
+        if (openStdin)
+        {
+            // conmon holds the container's stdin and feeds it from clients of its attach socket.
+            args.Add("-i");
+            if (!stdinOnce)
+            {
+                args.Add("--leave-stdin-open");
+            }
         }
 
         var r = await Proc.RunAsync("/bin/sh", args, ct, env: new Dictionary<string, string> { ["_OCI_SYNCPIPE"] = "3", ["SKIFF_SYNC_FIFO"] = fifo });
@@ -184,6 +194,9 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
     }
 
     /// <summary>The exit code conmon wrote when the container's init ended, or null while it runs.</summary>
+    /// <summary>conmon's attach socket (SOCK_SEQPACKET): bytes written to it go to the container's stdin.</summary>
+    public string AttachSocket(string id) => Path.Combine(Paths.SocketDir, id, "attach");
+
     public int? ReadExitCode(string id)
     {
         var f = Path.Combine(Paths.ExitDir, id);
