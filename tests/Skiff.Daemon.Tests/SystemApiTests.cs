@@ -107,7 +107,7 @@ public sealed class SystemApiTests : DaemonTestBase
     [InlineData("GET", "/nope")]
     [InlineData("GET", "/v1.41/nope/deeper")]
     [InlineData("POST", "/v1.41/containers/x/frobnicate")]
-    [InlineData("GET", "/v1.41/nodes/node1.example.com")]
+    [InlineData("GET", "/v1.41/plugins/some.plugin.example.com")]
     public async Task Request_UnknownRoute_Returns404Json(string method, string path)
     {
         using var req = new HttpRequestMessage(new HttpMethod(method), path);
@@ -115,6 +115,20 @@ public sealed class SystemApiTests : DaemonTestBase
 
         var msg = await AssertErrorAsync(resp, 404);
         Assert.Contains("page not found", msg, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GET", "/v1.41/nodes/node1.example.com")]
+    [InlineData("GET", "/v1.41/services")]
+    [InlineData("POST", "/v1.41/services/create")]
+    [InlineData("GET", "/v1.41/swarm")]
+    public async Task SwarmRoute_OutsideASwarm_Returns503WithDockersMessage(string method, string path)
+    {
+        using var req = new HttpRequestMessage(new HttpMethod(method), path);
+        using var resp = await Client.SendAsync(req);
+
+        var msg = await AssertErrorAsync(resp, 503);
+        Assert.StartsWith("This node is not a swarm manager.", msg, StringComparison.Ordinal);
     }
 
     [Fact]
