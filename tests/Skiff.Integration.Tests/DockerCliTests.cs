@@ -158,4 +158,44 @@ public sealed class DockerCliTests(DaemonFixture fixture)
         Assert.Equal(before, _d.DockerOk("inspect", "-f", "{{.Id}}", name).Trim());
         _d.DockerOk("rmi", name);
     }
+
+    [Fact]
+    public void RunPublished_Redis_AnswersFromAnotherHost()
+    {
+        // "Another host": a network namespace joined to this one by a veth pair, as a LAN peer would be.
+        var tag = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+        var ns = "skit-remote-" + tag;
+        var hostIf = "skr" + tag + "a";
+        var peerIf = "skr" + tag + "b";
+        var net = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 250);
+        var hostIp = $"10.217.{net}.1";
+        var port = Skiffd.FreePort();
+        void Ip(params string[] args)
+        {
+            var r = Cli.Run("ip", args, TimeSpan.FromSeconds(30));
+            Assert.True(r.ExitCode == 0, $"ip {string.Join(' ', args)}: {r}");
+        }
+
+        Ip("netns", "add", ns);
+        try
+        {
+            Ip("link", "add", hostIf, "type", "veth", "peer", "name", peerIf);
+            Ip("link", "set", peerIf, "netns", ns);
+            Ip("addr", "add", hostIp + "/30", "dev", hostIf);
+            Ip("link", "set", hostIf, "up");
+            Ip("-n", ns, "addr", "add", $"10.217.{net}.2/30", "dev", peerIf);
+            Ip("-n", ns, "link", "set", peerIf, "up");
+            Ip("-n", ns, "link", "set", "lo", "up");
+            _d.DockerOk("run", "-d", "--name", "redis-remote", "-p", $"{port}:6379", "redis");
+            Wait.Until(() => RedisPing(port), TimeSpan.FromSeconds(30), "redis to answer locally first");
+            var remote = Cli.Run("ip", ["netns", "exec", ns, "/bin/busybox", "sh", "-c", $"printf 'PING\\r\\n' | /bin/busybox nc -w 3 {hostIp} {port}"], TimeSpan.FromSeconds(30));
+            Assert.True(remote.Stdout.Contains("+PONG", StringComparison.Ordinal), $"from the other host: {remote}");
+        }
+        finally
+        {
+            _d.Docker("rm", "-f", "redis-remote");
+            Cli.Run("ip", ["link", "delete", hostIf], TimeSpan.FromSeconds(30));
+            Cli.Run("ip", ["netns", "delete", ns], TimeSpan.FromSeconds(30));
+        }
+    }
 }

@@ -9,7 +9,7 @@ public sealed partial class ContainerManager
     private static readonly HashSet<string> ListFilters =
     [
         "id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume", "network",
-        "publish", "expose", "health", "is-task",
+        "publish", "expose", "health", "is-task", "isolation",
     ];
 
     public IReadOnlyList<ContainerSummary> List(bool all, int limit, bool size, Dictionary<string, Dictionary<string, bool>> filters)
@@ -76,7 +76,8 @@ public sealed partial class ContainerManager
             && Any("publish", v => r.Ports.Any(p => p.Value?.Any(x => x.HostPort == v.Split('/')[0]) == true))
             && Any("expose", v => (r.Config.ExposedPorts ?? []).ContainsKey(v.Contains('/', StringComparison.Ordinal) ? v : v + "/tcp"))
             && Any("health", v => (r.State.Health?.Status ?? "none") == v)
-            && Any("is-task", v => labels.ContainsKey("com.docker.swarm.task") == (v == "true"));
+            && Any("is-task", v => labels.ContainsKey("com.docker.swarm.task") == (v == "true"))
+            && Any("isolation", v => v == "default");
     }
 
     public static bool LabelMatch(IReadOnlyDictionary<string, string> labels, string filter)

@@ -313,6 +313,7 @@ public sealed class NetworkManager : IContainerNetworking, IAsyncDisposable
         }
 
         var cfg = req.IPAM?.Config?.FirstOrDefault();
+        var routes = string.IsNullOrEmpty(cfg?.Subnet) ? await SubnetAllocator.ReadHostRoutesAsync(ct) : [];
         NetworkRecord n;
         lock (_gate)
         {
@@ -338,7 +339,6 @@ public sealed class NetworkManager : IContainerNetworking, IAsyncDisposable
             }
             else
             {
-                var routes = SubnetAllocator.ReadHostRoutesAsync(ct).GetAwaiter().GetResult();
                 subnet = new SubnetAllocator().Allocate(_networks.Values.Where(x => x.Subnet is not null).Select(x => x.Subnet!), routes);
             }
 
