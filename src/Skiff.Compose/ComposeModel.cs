@@ -1,0 +1,144 @@
+namespace Skiff.Compose;
+
+/// <summary>The normalised compose application model (after interpolation and merge).</summary>
+public sealed class ComposeProject
+{
+    public required string Name { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    /// <summary>Services in document order (after merge).</summary>
+    public IReadOnlyList<ServiceConfig> Services { get; init; } = [];
+
+    public IReadOnlyDictionary<string, NetworkConfig> Networks { get; init; } = new Dictionary<string, NetworkConfig>();
+
+    public IReadOnlyDictionary<string, VolumeConfig> Volumes { get; init; } = new Dictionary<string, VolumeConfig>();
+
+    public IReadOnlyDictionary<string, FileObjectConfig> Secrets { get; init; } = new Dictionary<string, FileObjectConfig>();
+
+    public IReadOnlyDictionary<string, FileObjectConfig> Configs { get; init; } = new Dictionary<string, FileObjectConfig>();
+
+    /// <summary>Warnings to print as compose does (obsolete <c>version</c> ...).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    public ServiceConfig? Service(string name) => Services.FirstOrDefault(s => s.Name == name);
+}
+
+public sealed class ServiceConfig
+{
+    public required string Name { get; init; }
+
+    public string? Image { get; init; }
+
+    public BuildConfig? Build { get; init; }
+
+    public IReadOnlyList<string>? Command { get; init; }
+
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    /// <summary>Variables; a null value is a name without <c>=</c> (taken from the environment when the container is created).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    public IReadOnlyList<EnvFileRef> EnvFiles { get; init; } = [];
+
+    public IReadOnlyList<ServicePort> Ports { get; init; } = [];
+
+    public IReadOnlyList<ServiceVolume> Volumes { get; init; } = [];
+
+    public IReadOnlyList<string> Links { get; init; } = [];
+
+    public IReadOnlyDictionary<string, ServiceDependency> DependsOn { get; init; } = new Dictionary<string, ServiceDependency>();
+
+    /// <summary>Networks the service joins; null when none is given (the loader then adds <c>default</c>).</summary>
+    public IReadOnlyDictionary<string, ServiceNetwork?> Networks { get; init; } = new Dictionary<string, ServiceNetwork?>();
+
+    public DeployConfig? Deploy { get; init; }
+
+    public HealthcheckConfig? Healthcheck { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public string? Restart { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public string? WorkingDir { get; init; }
+
+    public string? User { get; init; }
+
+    public IReadOnlyList<string> Profiles { get; init; } = [];
+
+    public int? Scale { get; init; }
+}
+
+public sealed record BuildConfig(string Context, string Dockerfile, IReadOnlyDictionary<string, string?> Args);
+
+public sealed record EnvFileRef(string Path, bool Required);
+
+public sealed record ServicePort(string Mode, int Target, string? Published, string Protocol, string? HostIp);
+
+public enum VolumeType
+{
+    Bind,
+    Volume,
+    Tmpfs,
+}
+
+public sealed record ServiceVolume(VolumeType Type, string? Source, string Target, bool ReadOnly)
+{
+    /// <summary>Short-syntax binds create a missing host path (<c>bind.create_host_path: true</c>).</summary>
+    public bool CreateHostPath { get; init; }
+
+    public bool NoCopy { get; init; }
+}
+
+public sealed record ServiceDependency(string Condition, bool Required, bool Restart);
+
+public sealed record ServiceNetwork(IReadOnlyList<string> Aliases);
+
+public sealed class DeployConfig
+{
+    public string? Mode { get; init; }
+
+    public int? Replicas { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public UpdateConfig? UpdateConfig { get; init; }
+
+    public UpdateConfig? RollbackConfig { get; init; }
+
+    public ResourceSpec? Limits { get; init; }
+
+    public ResourceSpec? Reservations { get; init; }
+
+    public RestartPolicy? RestartPolicy { get; init; }
+
+    public Placement? Placement { get; init; }
+
+    public string? EndpointMode { get; init; }
+}
+
+/// <summary>CPUs as written (<c>"0.1"</c>) and as nano-CPUs; memory in bytes.</summary>
+public sealed record ResourceSpec(string? Cpus, long? NanoCpus, long? MemoryBytes, long? Pids);
+
+public sealed record RestartPolicy(string? Condition, TimeSpan? Delay, int? MaxAttempts, TimeSpan? Window);
+
+public sealed record UpdateConfig(int? Parallelism, TimeSpan? Delay, string? FailureAction, TimeSpan? Monitor, double? MaxFailureRatio, string? Order);
+
+public sealed record Placement(IReadOnlyList<string> Constraints, IReadOnlyList<string> PreferenceSpreads, int? MaxReplicasPerNode);
+
+public sealed record HealthcheckConfig(
+    IReadOnlyList<string>? Test,
+    TimeSpan? Interval,
+    TimeSpan? Timeout,
+    TimeSpan? StartPeriod,
+    TimeSpan? StartInterval,
+    int? Retries,
+    bool Disable);
+
+public sealed record NetworkConfig(string Name, string? Driver, bool External, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record VolumeConfig(string Name, string? Driver, bool External, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record FileObjectConfig(string Name, string? File, string? Environment, bool External);
