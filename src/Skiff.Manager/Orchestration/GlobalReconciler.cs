@@ -38,11 +38,11 @@ public static class GlobalReconciler
             {
                 if (!keep)
                 {
-                    shutdowns.Add(new TaskShutdown(nodeTasks[i].Id, 0, TaskLifecycleState.Shutdown, IneligibleReason));
+                    shutdowns.Add(new TaskShutdown(nodeTasks[i].Id, 0, TaskState.Shutdown, IneligibleReason));
                 }
                 else if (i > 0)
                 {
-                    shutdowns.Add(new TaskShutdown(nodeTasks[i].Id, 0, TaskLifecycleState.Shutdown, DuplicateReason));
+                    shutdowns.Add(new TaskShutdown(nodeTasks[i].Id, 0, TaskState.Shutdown, DuplicateReason));
                 }
             }
         }

@@ -16,9 +16,9 @@ public sealed record TaskLite
 
     public string? NodeId { get; init; }
 
-    public TaskLifecycleState DesiredState { get; init; } = TaskLifecycleState.Running;
+    public TaskState DesiredState { get; init; } = TaskState.Running;
 
-    public TaskLifecycleState ObservedState { get; init; } = TaskLifecycleState.New;
+    public TaskState ObservedState { get; init; } = TaskState.New;
 
     /// <summary>The service spec version the task was created from.</summary>
     public long SpecVersion { get; init; }
@@ -48,7 +48,7 @@ public sealed record NodeLite
 }
 
 /// <summary>A task to shut down (desired state raised) and why.</summary>
-public readonly record struct TaskShutdown(string TaskId, int Slot, TaskLifecycleState DesiredState, string Reason);
+public readonly record struct TaskShutdown(string TaskId, int Slot, TaskState DesiredState, string Reason);
 
 /// <summary>A new task to create: a slot for replicated services, a node for global ones.</summary>
 public readonly record struct TaskCreate(int Slot, string? NodeId, string? Replaces);

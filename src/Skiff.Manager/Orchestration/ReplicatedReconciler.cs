@@ -1,3 +1,4 @@
+using Skiff.State;
 using System.Collections.Immutable;
 
 namespace Skiff.Manager.Orchestration;
@@ -56,7 +57,7 @@ public static class ReplicatedReconciler
                 foreach (var task in runnableSlots[slot])
                 {
                     // swarmkit marks removed slots REMOVE so the agent cleans up and the reaper deletes.
-                    shutdowns.Add(new TaskShutdown(task.Id, slot, TaskLifecycleState.Remove, ScaleDownReason));
+                    shutdowns.Add(new TaskShutdown(task.Id, slot, TaskState.Remove, ScaleDownReason));
                 }
             }
         }
@@ -75,7 +76,7 @@ public static class ReplicatedReconciler
 
             foreach (var task in stranded)
             {
-                shutdowns.Add(new TaskShutdown(task.Id, slot, TaskLifecycleState.Shutdown, NodeInvalidReason));
+                shutdowns.Add(new TaskShutdown(task.Id, slot, TaskState.Shutdown, NodeInvalidReason));
             }
 
             if (stranded.Count == slotTasks.Count)
@@ -109,7 +110,7 @@ public static class ReplicatedReconciler
     /// </summary>
     internal static IReadOnlyList<int> OrderForScaleDown(IReadOnlyDictionary<int, List<TaskLite>> runnableSlots)
     {
-        static bool IsRunning(List<TaskLite> slot) => slot.Any(t => t.ObservedState == TaskLifecycleState.Running);
+        static bool IsRunning(List<TaskLite> slot) => slot.Any(t => t.ObservedState == TaskState.Running);
 
         var walk = runnableSlots
             .OrderByDescending(kv => IsRunning(kv.Value))

@@ -1,3 +1,4 @@
+using Skiff.State;
 namespace Skiff.Manager.Orchestration;
 
 public enum RestartVerdict
@@ -53,7 +54,7 @@ public static class RestartSupervisor
         {
             case RestartCondition.None:
                 return RestartDecision.GiveUp("restart condition is none");
-            case RestartCondition.OnFailure when ended.ObservedState == TaskLifecycleState.Complete:
+            case RestartCondition.OnFailure when ended.ObservedState == TaskState.Complete:
                 return RestartDecision.GiveUp("task completed and restart condition is on-failure");
         }
 

@@ -1,3 +1,4 @@
+using Skiff.State;
 using System.Collections.Immutable;
 
 namespace Skiff.Manager.Orchestration;
@@ -39,7 +40,7 @@ public static class TaskReaper
                     continue;
                 }
 
-                var removed = task.DesiredState == TaskLifecycleState.Remove;
+                var removed = task.DesiredState == TaskState.Remove;
                 if (removed || (retentionLimit >= 0 && remaining > retentionLimit))
                 {
                     delete.Add(task.Id);

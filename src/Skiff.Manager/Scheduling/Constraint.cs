@@ -1,3 +1,4 @@
+using Skiff.State;
 using System.Text.RegularExpressions;
 
 namespace Skiff.Manager.Scheduling;

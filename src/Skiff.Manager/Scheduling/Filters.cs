@@ -1,3 +1,4 @@
+using Skiff.State;
 using System.Collections.Concurrent;
 
 namespace Skiff.Manager.Scheduling;

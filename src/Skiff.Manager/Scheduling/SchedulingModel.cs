@@ -1,28 +1,5 @@
+using Skiff.State;
 namespace Skiff.Manager.Scheduling;
-
-/// <summary>A node's role, as in <c>node.role</c> constraints.</summary>
-public enum NodeRole
-{
-    Worker = 0,
-    Manager = 1,
-}
-
-/// <summary>Administrative availability (<c>docker node update --availability</c>).</summary>
-public enum NodeAvailability
-{
-    Active = 0,
-    Pause = 1,
-    Drain = 2,
-}
-
-/// <summary>Observed node state, as the dispatcher reports it.</summary>
-public enum NodeState
-{
-    Unknown = 0,
-    Down = 1,
-    Ready = 2,
-    Disconnected = 3,
-}
 
 /// <summary>Transport protocol of a published port.</summary>
 public enum PortProtocol

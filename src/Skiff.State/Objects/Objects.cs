@@ -114,6 +114,7 @@ public enum TaskState
 {
     New = 0,
     Pending = 64,
+    Allocated = 128,
     Assigned = 192,
     Accepted = 256,
     Preparing = 320,

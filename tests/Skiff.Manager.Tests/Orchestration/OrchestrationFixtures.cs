@@ -7,7 +7,7 @@ internal static class OrchestrationFixtures
 {
     public static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public static TaskLite Task(string id, int slot, string? node = null, TaskLifecycleState observed = TaskLifecycleState.Running, TaskLifecycleState desired = TaskLifecycleState.Running, int createdSeconds = 0) =>
+    public static TaskLite Task(string id, int slot, string? node = null, TaskState observed = TaskState.Running, TaskState desired = TaskState.Running, int createdSeconds = 0) =>
         new()
         {
             Id = id,
@@ -35,8 +35,8 @@ internal static class OrchestrationFixtures
                 Id = $"new-{create.Slot}-{create.NodeId}-{n++}-{result.Count}",
                 Slot = create.Slot,
                 NodeId = create.NodeId,
-                DesiredState = TaskLifecycleState.Running,
-                ObservedState = TaskLifecycleState.New,
+                DesiredState = TaskState.Running,
+                ObservedState = TaskState.New,
                 CreatedAt = plan.DecidedAt,
                 StatusTimestamp = plan.DecidedAt,
             });

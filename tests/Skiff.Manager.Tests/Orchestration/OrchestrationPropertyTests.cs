@@ -25,7 +25,7 @@ public class OrchestrationPropertyTests
         Gen.Select(GenNodes, Gen.Select(Gen.Int[0, 7], Gen.Bool).Array[0, 10])
             .Sample((nodes, taskShapes) =>
             {
-                var tasks = taskShapes.Select((s, i) => Task($"t{i}", 0, $"n{s.Item1}", desired: s.Item2 ? TaskLifecycleState.Running : TaskLifecycleState.Shutdown, createdSeconds: i)).ToList();
+                var tasks = taskShapes.Select((s, i) => Task($"t{i}", 0, $"n{s.Item1}", desired: s.Item2 ? TaskState.Running : TaskState.Shutdown, createdSeconds: i)).ToList();
                 var plan = GlobalReconciler.Plan(tasks, nodes, HasSsd, T0);
                 var after = Apply(tasks, plan);
                 var runnable = after.Where(t => t.IsDesiredRunnable).ToList();

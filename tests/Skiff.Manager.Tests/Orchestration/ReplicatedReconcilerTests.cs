@@ -23,7 +23,7 @@ public class ReplicatedReconcilerTests
     [Fact]
     public void Plan_ScaleUpWithGap_ReusesLowestFreeSlots()
     {
-        TaskLite[] tasks = [Task("t1", 1, "a"), Task("t3", 3, "b"), Task("old2", 2, "a", TaskLifecycleState.Shutdown, TaskLifecycleState.Shutdown)];
+        TaskLite[] tasks = [Task("t1", 1, "a"), Task("t3", 3, "b"), Task("old2", 2, "a", TaskState.Shutdown, TaskState.Shutdown)];
 
         var plan = ReplicatedReconciler.Plan(Service(4), tasks, ThreeNodes, T0);
 
@@ -45,7 +45,7 @@ public class ReplicatedReconcilerTests
 
         Assert.Empty(plan.Creates);
         Assert.Equal(["t2", "t3"], plan.Shutdowns.Select(s => s.TaskId).Order());
-        Assert.All(plan.Shutdowns, s => Assert.Equal(TaskLifecycleState.Remove, s.DesiredState));
+        Assert.All(plan.Shutdowns, s => Assert.Equal(TaskState.Remove, s.DesiredState));
         var kept = tasks.Select(t => t.Slot).Except(plan.Shutdowns.Select(s => s.Slot));
         Assert.Equal([1, 4, 5], kept);
     }
@@ -53,7 +53,7 @@ public class ReplicatedReconcilerTests
     [Fact]
     public void Plan_ScaleDownBalancedNodes_RemovesNonRunningBeforeRunning()
     {
-        TaskLite[] tasks = [Task("t1", 1, "a"), Task("t2", 2, "b", TaskLifecycleState.Preparing), Task("t3", 3, "c")];
+        TaskLite[] tasks = [Task("t1", 1, "a"), Task("t2", 2, "b", TaskState.Preparing), Task("t3", 3, "c")];
 
         var plan = ReplicatedReconciler.Plan(Service(2), tasks, ThreeNodes, T0);
 
@@ -80,7 +80,7 @@ public class ReplicatedReconcilerTests
 
         var plan = ReplicatedReconciler.Plan(Service(2), tasks, nodes, T0);
 
-        Assert.Equal([new TaskShutdown("t2", 2, TaskLifecycleState.Shutdown, ReplicatedReconciler.NodeInvalidReason)], plan.Shutdowns);
+        Assert.Equal([new TaskShutdown("t2", 2, TaskState.Shutdown, ReplicatedReconciler.NodeInvalidReason)], plan.Shutdowns);
         Assert.Equal([new TaskCreate(2, null, "t2")], plan.Creates);
     }
 
@@ -91,7 +91,7 @@ public class ReplicatedReconcilerTests
         TaskLite[] tasks =
         [
             Task("t1", 1, "a"),
-            Task("t2-old", 2, "b", TaskLifecycleState.Running, TaskLifecycleState.Shutdown),
+            Task("t2-old", 2, "b", TaskState.Running, TaskState.Shutdown),
             Task("t2", 2, "a"),
         ];
 
@@ -118,8 +118,8 @@ public class ReplicatedReconcilerTests
             $"t{i}",
             s.Item1,
             s.Item2 < nodes.Length ? nodes[s.Item2].Id : null,
-            s.Item3 ? TaskLifecycleState.Running : TaskLifecycleState.Assigned,
-            s.Item4 ? TaskLifecycleState.Running : TaskLifecycleState.Shutdown)).ToList()
+            s.Item3 ? TaskState.Running : TaskState.Assigned,
+            s.Item4 ? TaskState.Running : TaskState.Shutdown)).ToList()
         select ((ulong)replicas, tasks, nodes);
 
     [Fact]

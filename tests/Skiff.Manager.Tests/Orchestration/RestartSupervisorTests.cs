@@ -1,3 +1,4 @@
+using Skiff.State;
 using Skiff.Manager.Orchestration;
 using static Skiff.Manager.Tests.Orchestration.OrchestrationFixtures;
 
@@ -7,18 +8,18 @@ public class RestartSupervisorTests
 {
     private static readonly DateTimeOffset Now = T0.AddMinutes(10);
 
-    private static TaskLite Ended(TaskLifecycleState observed) =>
+    private static TaskLite Ended(TaskState observed) =>
         Task("t", 1, "a", observed) with { StatusTimestamp = Now };
 
     [Theory]
-    [InlineData(RestartCondition.Any, TaskLifecycleState.Complete, RestartVerdict.Restart)]
-    [InlineData(RestartCondition.Any, TaskLifecycleState.Failed, RestartVerdict.Restart)]
-    [InlineData(RestartCondition.OnFailure, TaskLifecycleState.Failed, RestartVerdict.Restart)]
-    [InlineData(RestartCondition.OnFailure, TaskLifecycleState.Rejected, RestartVerdict.Restart)]
-    [InlineData(RestartCondition.OnFailure, TaskLifecycleState.Complete, RestartVerdict.GiveUp)]
-    [InlineData(RestartCondition.None, TaskLifecycleState.Failed, RestartVerdict.GiveUp)]
-    [InlineData(RestartCondition.Any, TaskLifecycleState.Running, RestartVerdict.NotApplicable)]
-    public void Decide_Condition_FollowsPolicy(RestartCondition condition, TaskLifecycleState observed, RestartVerdict expected)
+    [InlineData(RestartCondition.Any, TaskState.Complete, RestartVerdict.Restart)]
+    [InlineData(RestartCondition.Any, TaskState.Failed, RestartVerdict.Restart)]
+    [InlineData(RestartCondition.OnFailure, TaskState.Failed, RestartVerdict.Restart)]
+    [InlineData(RestartCondition.OnFailure, TaskState.Rejected, RestartVerdict.Restart)]
+    [InlineData(RestartCondition.OnFailure, TaskState.Complete, RestartVerdict.GiveUp)]
+    [InlineData(RestartCondition.None, TaskState.Failed, RestartVerdict.GiveUp)]
+    [InlineData(RestartCondition.Any, TaskState.Running, RestartVerdict.NotApplicable)]
+    public void Decide_Condition_FollowsPolicy(RestartCondition condition, TaskState observed, RestartVerdict expected)
     {
         var decision = RestartSupervisor.Decide(new RestartPolicyLite { Condition = condition }, [], Ended(observed), Now);
 
@@ -28,7 +29,7 @@ public class RestartSupervisorTests
     [Fact]
     public void Decide_DefaultPolicy_RestartsAfterFiveSeconds()
     {
-        var decision = RestartSupervisor.Decide(new RestartPolicyLite(), [], Ended(TaskLifecycleState.Failed), Now);
+        var decision = RestartSupervisor.Decide(new RestartPolicyLite(), [], Ended(TaskState.Failed), Now);
 
         Assert.Equal(Now.AddSeconds(5), decision.StartAt);
     }
@@ -38,14 +39,14 @@ public class RestartSupervisorTests
     {
         var policy = new RestartPolicyLite { Delay = TimeSpan.FromSeconds(30) };
 
-        Assert.Equal(Now.AddSeconds(30), RestartSupervisor.Decide(policy, [], Ended(TaskLifecycleState.Failed), Now).StartAt);
-        Assert.Equal(Now, RestartSupervisor.Decide(policy, [], Ended(TaskLifecycleState.Failed), Now, nodeDrained: true).StartAt);
+        Assert.Equal(Now.AddSeconds(30), RestartSupervisor.Decide(policy, [], Ended(TaskState.Failed), Now).StartAt);
+        Assert.Equal(Now, RestartSupervisor.Decide(policy, [], Ended(TaskState.Failed), Now, nodeDrained: true).StartAt);
     }
 
     [Fact]
     public void Decide_TaskAlreadyShutDown_NotApplicable()
     {
-        var task = Ended(TaskLifecycleState.Failed) with { DesiredState = TaskLifecycleState.Shutdown };
+        var task = Ended(TaskState.Failed) with { DesiredState = TaskState.Shutdown };
 
         Assert.Equal(RestartVerdict.NotApplicable, RestartSupervisor.Decide(new RestartPolicyLite(), [], task, Now).Verdict);
     }
@@ -59,7 +60,7 @@ public class RestartSupervisorTests
     {
         var restarts = Enumerable.Range(0, previous).Select(i => T0.AddSeconds(i)).ToArray();
 
-        var decision = RestartSupervisor.Decide(new RestartPolicyLite { MaxAttempts = 3 }, restarts, Ended(TaskLifecycleState.Failed), Now);
+        var decision = RestartSupervisor.Decide(new RestartPolicyLite { MaxAttempts = 3 }, restarts, Ended(TaskState.Failed), Now);
 
         Assert.Equal(expected, decision.Verdict);
     }
@@ -71,8 +72,8 @@ public class RestartSupervisorTests
         DateTimeOffset[] old = [Now.AddMinutes(-5), Now.AddMinutes(-3), Now.AddMinutes(-2)];
         DateTimeOffset[] recent = [Now.AddMinutes(-5), Now.AddSeconds(-40), Now.AddSeconds(-10)];
 
-        Assert.Equal(RestartVerdict.Restart, RestartSupervisor.Decide(policy, old, Ended(TaskLifecycleState.Failed), Now).Verdict);
-        Assert.Equal(RestartVerdict.GiveUp, RestartSupervisor.Decide(policy, recent, Ended(TaskLifecycleState.Failed), Now).Verdict);
+        Assert.Equal(RestartVerdict.Restart, RestartSupervisor.Decide(policy, old, Ended(TaskState.Failed), Now).Verdict);
+        Assert.Equal(RestartVerdict.GiveUp, RestartSupervisor.Decide(policy, recent, Ended(TaskState.Failed), Now).Verdict);
     }
 
     [Fact]
@@ -81,8 +82,8 @@ public class RestartSupervisorTests
         var policy = new RestartPolicyLite { MaxAttempts = 1, Window = TimeSpan.FromSeconds(30) };
         DateTimeOffset[] restarts = [Now.AddSeconds(-10)];
 
-        var early = RestartSupervisor.Decide(policy, restarts, Ended(TaskLifecycleState.Failed), Now);
-        var later = RestartSupervisor.Decide(policy, restarts, Ended(TaskLifecycleState.Failed) with { StatusTimestamp = Now.AddSeconds(25) }, Now.AddSeconds(25));
+        var early = RestartSupervisor.Decide(policy, restarts, Ended(TaskState.Failed), Now);
+        var later = RestartSupervisor.Decide(policy, restarts, Ended(TaskState.Failed) with { StatusTimestamp = Now.AddSeconds(25) }, Now.AddSeconds(25));
 
         Assert.Equal(RestartVerdict.GiveUp, early.Verdict);
         Assert.Equal(RestartVerdict.Restart, later.Verdict);

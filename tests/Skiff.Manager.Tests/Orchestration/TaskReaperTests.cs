@@ -1,3 +1,4 @@
+using Skiff.State;
 using CsCheck;
 using Skiff.Manager.Orchestration;
 using static Skiff.Manager.Tests.Orchestration.OrchestrationFixtures;
@@ -7,7 +8,7 @@ namespace Skiff.Manager.Tests.Orchestration;
 public class TaskReaperTests
 {
     private static TaskLite Dead(string id, int slot, int created) =>
-        Task(id, slot, "a", TaskLifecycleState.Failed, TaskLifecycleState.Shutdown, created);
+        Task(id, slot, "a", TaskState.Failed, TaskState.Shutdown, created);
 
     [Fact]
     public void Plan_SevenTasksInSlot_DeletesTwoOldest()
@@ -32,7 +33,7 @@ public class TaskReaperTests
     {
         var tasks = Enumerable.Range(0, 3).Select(i => Dead($"s1-{i}", 1, i))
             .Concat(Enumerable.Range(0, 3).Select(i => Dead($"s2-{i}", 2, i)))
-            .Concat(Enumerable.Range(0, 4).Select(i => Task($"g{i}", 0, i == 0 ? "x" : "y", TaskLifecycleState.Failed, TaskLifecycleState.Shutdown, i)))
+            .Concat(Enumerable.Range(0, 4).Select(i => Task($"g{i}", 0, i == 0 ? "x" : "y", TaskState.Failed, TaskState.Shutdown, i)))
             .ToList();
 
         Assert.Equal(["g1", "s1-0", "s2-0"], TaskReaper.Plan(tasks, retentionLimit: 2));
@@ -51,8 +52,8 @@ public class TaskReaperTests
     {
         TaskLite[] tasks =
         [
-            Task("r0", 3, "a", TaskLifecycleState.Shutdown, TaskLifecycleState.Remove, 0),
-            Task("r1", 3, "a", TaskLifecycleState.Shutdown, TaskLifecycleState.Remove, 1),
+            Task("r0", 3, "a", TaskState.Shutdown, TaskState.Remove, 0),
+            Task("r1", 3, "a", TaskState.Shutdown, TaskState.Remove, 1),
         ];
 
         Assert.Equal(["r0"], TaskReaper.Plan(tasks));
@@ -65,7 +66,7 @@ public class TaskReaperTests
     [Fact]
     public void Plan_AnyHistory_NeverDeletesRunningNorNewestAndRespectsLimit() =>
         Gen.Select(
-                Gen.Select(Gen.Int[1, 3], Gen.Int[0, 50], Gen.OneOf(Gen.Const(TaskLifecycleState.Running), Gen.Const(TaskLifecycleState.Failed), Gen.Const(TaskLifecycleState.Complete)), Gen.OneOf(Gen.Const(TaskLifecycleState.Running), Gen.Const(TaskLifecycleState.Shutdown), Gen.Const(TaskLifecycleState.Remove))).Array[0, 20],
+                Gen.Select(Gen.Int[1, 3], Gen.Int[0, 50], Gen.OneOf(Gen.Const(TaskState.Running), Gen.Const(TaskState.Failed), Gen.Const(TaskState.Complete)), Gen.OneOf(Gen.Const(TaskState.Running), Gen.Const(TaskState.Shutdown), Gen.Const(TaskState.Remove))).Array[0, 20],
                 Gen.Int[0, 6])
             .Sample((shapes, limit) =>
             {

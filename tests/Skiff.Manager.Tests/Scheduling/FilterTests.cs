@@ -1,3 +1,4 @@
+using Skiff.State;
 using Skiff.Manager.Scheduling;
 using static Skiff.Manager.Tests.Scheduling.SchedulingFixtures;
 
