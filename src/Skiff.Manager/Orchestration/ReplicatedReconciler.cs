@@ -1,5 +1,5 @@
-using Skiff.State;
 using System.Collections.Immutable;
+using Skiff.State;
 
 namespace Skiff.Manager.Orchestration;
 

@@ -1,4 +1,5 @@
 using Skiff.State;
+
 namespace Skiff.Manager.Orchestration;
 
 public enum RestartVerdict

@@ -1,4 +1,5 @@
 using Skiff.State;
+
 namespace Skiff.Manager.Orchestration;
 
 /// <summary>The task state machine: states only move forward, and terminal states are final.</summary>

@@ -1,5 +1,5 @@
-using Skiff.State;
 using System.Text.RegularExpressions;
+using Skiff.State;
 
 namespace Skiff.Manager.Scheduling;
 

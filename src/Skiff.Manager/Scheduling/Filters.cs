@@ -1,5 +1,5 @@
-using Skiff.State;
 using System.Collections.Concurrent;
+using Skiff.State;
 
 namespace Skiff.Manager.Scheduling;
 

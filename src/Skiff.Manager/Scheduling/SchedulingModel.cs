@@ -1,4 +1,5 @@
 using Skiff.State;
+
 namespace Skiff.Manager.Scheduling;
 
 /// <summary>Transport protocol of a published port.</summary>

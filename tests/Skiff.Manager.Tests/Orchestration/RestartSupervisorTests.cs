@@ -1,5 +1,5 @@
-using Skiff.State;
 using Skiff.Manager.Orchestration;
+using Skiff.State;
 using static Skiff.Manager.Tests.Orchestration.OrchestrationFixtures;
 
 namespace Skiff.Manager.Tests.Orchestration;

@@ -1,6 +1,6 @@
-using Skiff.State;
 using CsCheck;
 using Skiff.Manager.Orchestration;
+using Skiff.State;
 using static Skiff.Manager.Tests.Orchestration.OrchestrationFixtures;
 
 namespace Skiff.Manager.Tests.Orchestration;

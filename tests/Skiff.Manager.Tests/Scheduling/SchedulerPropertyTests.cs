@@ -1,6 +1,6 @@
-using Skiff.State;
 using CsCheck;
 using Skiff.Manager.Scheduling;
+using Skiff.State;
 using static Skiff.Manager.Tests.Scheduling.SchedulingFixtures;
 
 namespace Skiff.Manager.Tests.Scheduling;

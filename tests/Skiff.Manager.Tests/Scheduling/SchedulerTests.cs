@@ -1,5 +1,5 @@
-using Skiff.State;
 using Skiff.Manager.Scheduling;
+using Skiff.State;
 using static Skiff.Manager.Tests.Scheduling.SchedulingFixtures;
 
 namespace Skiff.Manager.Tests.Scheduling;
