@@ -137,4 +137,22 @@ public sealed class BadInputTests(DaemonFixture fixture)
             Assert.Contains("This node is not a swarm manager.", r.Stderr);
         }
     }
+
+    [Fact]
+    public void RmiForceById_ImageOfARunningContainer_IsRefused()
+    {
+        _d.DockerOk("run", "-d", "--name", "holds-image", "busybox", "sleep", "300");
+        try
+        {
+            var id = _d.DockerOk("inspect", "-f", "{{.Image}}", "holds-image").Trim();
+            var r = _d.Docker("rmi", "-f", id);
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("(cannot be forced) - image is being used by running container", r.Stderr);
+            Assert.Contains("busybox", _d.DockerOk("images"));
+        }
+        finally
+        {
+            _d.Docker("rm", "-f", "holds-image");
+        }
+    }
 }

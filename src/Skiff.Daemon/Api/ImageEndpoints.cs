@@ -206,6 +206,15 @@ internal static class ImageEndpoints
 
         app.MapDelete("/images/{**name}", (string name, HttpContext ctx) =>
         {
+            // Docker's one refusal that force does not override: deleting by id an image a running container uses.
+            var target = images.Resolve(name);
+            var byId = name.StartsWith("sha256:", StringComparison.Ordinal) || target.Id.StartsWith("sha256:" + name, StringComparison.Ordinal);
+            var running = engine.Containers.All.FirstOrDefault(c => c.ImageId == target.Id && c.State.Running);
+            if (byId && running is not null)
+            {
+                throw new ConflictException($"conflict: unable to delete {Skiff.Runtime.Util.Ids.Short(target.Id)} (cannot be forced) - image is being used by running container {running.ShortId}");
+            }
+
             var items = images.Remove(name, Http.Bool(ctx.Request, "force"), Http.Bool(ctx.Request, "noprune"), engine.Containers.ImageInUse);
             return Http.Json(items.ToList(), SkiffJson.Wire.ListImageDeleteResponseItem);
         });
