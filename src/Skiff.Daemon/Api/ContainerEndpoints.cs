@@ -323,8 +323,9 @@ internal static class ContainerEndpoints
         }
     }
 
-    /// <summary>Request body in, response body out: attach/exec for clients that did not ask to upgrade.</summary>
-    private sealed class DuplexBody(Stream input, Stream output) : Stream
+    /// <summary>One stream in, another out: a hijacked connection, or the request and response bodies of a client that
+    /// did not ask to upgrade.</summary>
+    internal sealed class DuplexBody(Stream input, Stream output) : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -335,6 +336,8 @@ internal static class ContainerEndpoints
         public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
         public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => input.ReadAsync(buffer, offset, count, cancellationToken);
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => output.WriteAsync(buffer, offset, count, cancellationToken);
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);

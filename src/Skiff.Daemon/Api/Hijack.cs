@@ -63,7 +63,7 @@ internal static partial class Hijack
 
             reader.AdvanceTo(buf.GetPosition(headEnd.Value + 4));
             var body = await ReadBodyAsync(reader, request.ContentLength, ctx.ConnectionClosed);
-            var stream = new DuplexPipeStream(ctx.Transport);
+            var stream = new ContainerEndpoints.DuplexBody(ctx.Transport.Input.AsStream(leaveOpen: true), ctx.Transport.Output.AsStream(leaveOpen: true));
             // Not ctx.ConnectionClosed: the CLI half-closes its side once it has nothing more to send, which
             // Kestrel reports as closed; the streams end when the process does, or when a write fails.
             await ServeAsync(engine(), request, m, body, stream, CancellationToken.None);
@@ -228,27 +228,5 @@ internal static partial class Hijack
         await conn.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
         await conn.WriteAsync(bytes, ct);
         await conn.FlushAsync(ct);
-    }
-
-    private sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
-    {
-        private readonly Stream _in = pipe.Input.AsStream(leaveOpen: true);
-        private readonly Stream _out = pipe.Output.AsStream(leaveOpen: true);
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => _out.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => _out.FlushAsync(cancellationToken);
-        public override int Read(byte[] buffer, int offset, int count) => _in.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _in.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _in.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => _out.Write(buffer, offset, count);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _out.WriteAsync(buffer, cancellationToken);
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _out.WriteAsync(buffer, offset, count, cancellationToken);
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class ContainerManager
         var r = e.Record;
         try
         {
-            var rootfs = await MountRootfsAsync(r, ct);
+            var rootfs = MountRootfs(r);
             await CopyUpVolumesAsync(r, rootfs, ct);
             await _network.AttachAsync(r, ct);
             WriteEtcFiles(r);
@@ -126,7 +126,7 @@ public sealed partial class ContainerManager
         }
     }
 
-    private async Task<string> MountRootfsAsync(ContainerRecord r, CancellationToken ct)
+    private string MountRootfs(ContainerRecord r)
     {
         var dir = OverlayDir(r.Id);
         var merged = Path.Combine(dir, "merged");
@@ -153,7 +153,6 @@ public sealed partial class ContainerManager
             throw new InvalidOperationException($"mount overlay on {merged}: errno {errno} ({opts})");
         }
 
-        await Task.CompletedTask;
         return merged;
     }
 
