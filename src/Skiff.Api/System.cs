@@ -135,6 +135,9 @@ public sealed class SwarmInfo
     public bool ControlAvailable { get; set; }
     public string Error { get; set; } = "";
     public List<PeerNode>? RemoteManagers { get; set; }
+    public int? Nodes { get; set; }
+    public int? Managers { get; set; }
+    public ClusterInfo? Cluster { get; set; }
 }
 
 public sealed class PeerNode

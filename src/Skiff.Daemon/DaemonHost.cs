@@ -22,6 +22,13 @@ public static class DaemonHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new Engine(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var engine = sp.GetRequiredService<Engine>();
+            var swarm = new Swarm.SwarmNode(engine, sp.GetRequiredService<ILoggerFactory>());
+            engine.SwarmInfo = swarm.Info;
+            return swarm;
+        });
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
@@ -45,7 +52,7 @@ public static class DaemonHost
         ImageEndpoints.Map(app, engine);
         NetworkEndpoints.Map(app, engine);
         VolumeEndpoints.Map(app, engine);
-        SwarmEndpoints.Map(app);
+        SwarmEndpoints.Map(app, app.Services.GetRequiredService<Swarm.SwarmNode>());
         // "{**path}", not MapFallback's default "{*path:nonfile}": a last segment with a dot (GET /nodes/node1.example.com)
         // must get the JSON 404 too, not an empty one.
         app.MapFallback("{**path}", (HttpContext ctx) =>

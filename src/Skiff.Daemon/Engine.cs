@@ -39,6 +39,9 @@ public sealed class Engine : IAsyncDisposable
     public ContainerManager Containers { get; }
     public string Id { get; }
 
+    /// <summary>The Swarm section of /info, set once the swarm part of the daemon exists.</summary>
+    public Func<SwarmInfo>? SwarmInfo { get; set; }
+
     public async Task StartAsync(CancellationToken ct)
     {
         await Networks.StartAsync(ct);
@@ -134,6 +137,7 @@ public sealed class Engine : IAsyncDisposable
             NCPU = Environment.ProcessorCount,
             MemTotal = memTotal,
             Name = Options.NodeHostname ?? System.Net.Dns.GetHostName(),
+            Swarm = SwarmInfo?.Invoke() ?? new SwarmInfo(),
             ServerVersion = SystemEndpoints.EngineVersion,
             Runtimes = new Dictionary<string, RuntimeInfo> { ["runc"] = new() { Path = runcPath } },
             DefaultRuntime = "runc",

@@ -42,13 +42,21 @@ root.SetAction(async (parse, ct) =>
         return 1;
     }
 
+    // Container starts and stops run external programs (runc, conmon, ip, nft) whose waits hold
+    // pool threads briefly; on a 2-core host the pool's slow growth then delays heartbeats and API
+    // calls by seconds. A floor of threads keeps the daemon responsive under churn.
+    ThreadPool.GetMinThreads(out var workers, out var io);
+    ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
     try
     {
         var app = DaemonHost.Build(options);
         var engine = app.Services.GetRequiredService<Engine>();
         await engine.StartAsync(ct);
+        var swarm = app.Services.GetRequiredService<Skiff.Daemon.Swarm.SwarmNode>();
+        await swarm.StartAsync(ct);
         app.Logger.LogInformation("skiffd {Version} listening on {Hosts}; data root {DataRoot}", Skiff.Daemon.Api.SystemEndpoints.EngineVersion, string.Join(", ", options.Hosts.DefaultIfEmpty("unix://" + options.DefaultSocket)), options.DataRoot);
         await app.RunAsync(ct);
+        await swarm.DisposeAsync();
         await engine.DisposeAsync();
         return 0;
     }

@@ -26,12 +26,12 @@ public sealed class MemoryStoreTests
         var store = NewStore();
         store.Update(tx => tx.Create(Objects.Service("s1", "web")));
         var read = store.View(tx => tx.Get<Service>("s1"))!;
-        store.Update(tx => tx.Update(read with { Spec = read.Spec with { Replicas = 3 } }));
+        store.Update(tx => tx.Update(read.WithSpec(3)));
 
-        var ex = Assert.Throws<SequenceException>(() => store.Update(tx => tx.Update(read with { Spec = read.Spec with { Replicas = 5 } })));
+        var ex = Assert.Throws<SequenceException>(() => store.Update(tx => tx.Update(read.WithSpec(5))));
         Assert.Equal("update out of sequence", ex.Message);
         Assert.Equal(500, ex.StatusCode);
-        Assert.Equal(3UL, store.View(tx => tx.Get<Service>("s1"))!.Spec.Replicas);
+        Assert.Equal(3UL, store.View(tx => tx.Get<Service>("s1"))!.Replicas);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class MemoryStoreTests
         store.Update(tx => tx.Create(Objects.Service("s1", "web")));
         _time.Advance(TimeSpan.FromMinutes(1));
         var read = store.View(tx => tx.Get<Service>("s1"))!;
-        store.Update(tx => tx.Update(read with { Spec = read.Spec with { Replicas = 3 } }));
+        store.Update(tx => tx.Update(read.WithSpec(3)));
 
         var service = store.View(tx => tx.Get<Service>("s1"))!;
         Assert.Equal(2UL, service.Meta.Version);
@@ -120,7 +120,7 @@ public sealed class MemoryStoreTests
         var store = NewStore();
         store.Update(tx => tx.Create(Objects.Service("s1", "web")));
         var s1 = store.View(tx => tx.Get<Service>("s1"))!;
-        store.Update(tx => tx.Update(s1 with { Spec = s1.Spec with { Name = "front" } }));
+        store.Update(tx => tx.Update(s1.WithSpec(1, "front")));
         store.Update(tx => tx.Create(Objects.Service("s2", "web")));
 
         Assert.Equal("s1", store.View(tx => tx.GetByName<Service>("FRONT"))?.Id);
@@ -149,15 +149,15 @@ public sealed class MemoryStoreTests
         using var watch = store.Watch();
         store.Update(tx => tx.Create(Objects.Service("s1", "web")));
         var s1 = store.View(tx => tx.Get<Service>("s1"))!;
-        store.Update(tx => tx.Update(s1 with { Spec = s1.Spec with { Replicas = 2 } }));
+        store.Update(tx => tx.Update(s1.WithSpec(2)));
         store.Update(tx => tx.Delete<Service>("s1"));
 
         var create = Assert.IsType<ObjectChange>(await watch.NextAsync("the create"));
         Assert.Equal((StoreActionKind.Create, 1UL), (create.Action, create.Version));
         Assert.Equal(new CommitEvent(1), await watch.NextAsync("commit 1"));
         var update = Assert.IsType<ObjectChange>(await watch.NextAsync("the update"));
-        Assert.Equal(1UL, ((Service)update.Old!).Spec.Replicas);
-        Assert.Equal(2UL, ((Service)update.New!).Spec.Replicas);
+        Assert.Equal(1UL, ((Service)update.Old!).Replicas);
+        Assert.Equal(2UL, ((Service)update.New!).Replicas);
         Assert.Equal(new CommitEvent(2), await watch.NextAsync("commit 2"));
         var delete = Assert.IsType<ObjectChange>(await watch.NextAsync("the delete"));
         Assert.Equal(StoreActionKind.Delete, delete.Action);

@@ -21,7 +21,7 @@ public sealed class SnapshotFormatTests
         await restored.RestoreSnapshotAsync(stream);
 
         var service = restored.View(tx => tx.GetByName<Service>("web"))!;
-        Assert.Equal(("s1", 3UL, "nginx:alpine", "b"), (service.Id, service.Spec.Replicas!.Value, service.Spec.Image, service.Spec.Labels["a"]));
+        Assert.Equal(("s1", 3UL, "nginx:alpine", "b"), (service.Id, service.Replicas, service.Spec.TaskTemplate.ContainerSpec!.Image, service.Spec.Labels!["a"]));
         Assert.Equal(new ObjectMeta { Version = 1, CreatedAt = Objects.Epoch, UpdatedAt = Objects.Epoch }, service.Meta);
         Assert.Equal(Objects.Task("t1", "s1", 2, "n1", TaskState.Shutdown) with { Meta = service.Meta }, restored.View(tx => tx.TasksBySlot("s1", 2).Single()));
         Assert.Equal(new byte[] { 1, 2, 3 }, restored.View(tx => tx.Get<Secret>("x1"))!.Spec.Data.ToArray());

@@ -40,7 +40,7 @@ public sealed class StoreCommandPropertyTests
                 tx.Create(Objects.Service(id, name, (ulong)n));
                 break;
             case 1 when tx.Get<Service>(id) is { } s:
-                tx.Update(s with { Spec = s.Spec with { Replicas = (ulong)n, Name = name } });
+                tx.Update(s.WithSpec((ulong)n, name));
                 break;
             case 2:
                 tx.Delete<Service>(id);

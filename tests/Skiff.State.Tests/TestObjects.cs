@@ -18,8 +18,23 @@ internal static class Objects
     public static Service Service(string id, string name, ulong replicas = 1) => new()
     {
         Id = id,
-        Spec = new ServiceSpec { Name = name, Replicas = replicas, Image = "nginx:alpine", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("a", "b") },
+        Spec = new Skiff.Api.ServiceSpecWire
+        {
+            Name = name,
+            Labels = new() { ["a"] = "b" },
+            Mode = new() { Replicated = new() { Replicas = replicas } },
+            TaskTemplate = new() { ContainerSpec = new() { Image = "nginx:alpine" } },
+        },
     };
+
+    /// <summary>A copy with another replica count (and name): the wire spec is cloned, never changed in place.</summary>
+    public static Service WithSpec(this Service service, ulong replicas, string? name = null)
+    {
+        var spec = Skiff.Api.WireCopy.Clone(service.Spec);
+        spec.Mode = new() { Replicated = new() { Replicas = replicas } };
+        spec.Name = name ?? spec.Name;
+        return service with { Spec = spec };
+    }
 
     public static SwarmTask Task(string id, string serviceId, int slot, string? nodeId = null, TaskState desired = TaskState.Running) => new()
     {

@@ -18,7 +18,10 @@ internal static class SystemEndpoints
             h["Ostype"] = "linux";
             h["Docker-Experimental"] = "false";
             h["Builder-Version"] = "1";
-            h["Swarm"] = "inactive";
+            var swarm = engine.SwarmInfo?.Invoke();
+            h["Swarm"] = swarm is null || swarm.LocalNodeState == "inactive"
+                ? "inactive"
+                : swarm.LocalNodeState == "active" ? (swarm.ControlAvailable ? "active/manager" : "active/worker") : swarm.LocalNodeState;
             h["Cache-Control"] = "no-cache, no-store, must-revalidate";
             h["Pragma"] = "no-cache";
             ctx.Response.ContentType = "text/plain; charset=utf-8";

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Skiff.Api;
 using Skiff.Runtime.Util;
 
 namespace Skiff.Runtime.Containers;

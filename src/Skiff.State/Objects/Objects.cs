@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using Skiff.Api;
 
 namespace Skiff.State;
 
@@ -51,7 +52,29 @@ public sealed record Node : IStoreObject<Node>
 
     public NodeState State { get; init; }
 
+    /// <summary>Why the node is in its state ("heartbeat failure", "node left the swarm").</summary>
+    public string? Message { get; init; }
+
+    /// <summary>The address the node's agent connects from (Status.Addr).</summary>
     public string? Addr { get; init; }
+
+    /// <summary>The role in the node's current certificate (Spec.Role is the desired one).</summary>
+    public NodeRole ObservedRole { get; init; }
+
+    /// <summary>For managers, the swarm address other nodes dial (ManagerStatus.Addr).</summary>
+    public string? ManagerAddr { get; init; }
+
+    public string Os { get; init; } = "linux";
+
+    public string Architecture { get; init; } = "x86_64";
+
+    public long NanoCpus { get; init; }
+
+    public long MemoryBytes { get; init; }
+
+    public string EngineVersion { get; init; } = "";
+
+    public ImmutableSortedDictionary<string, string> EngineLabels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     /// <summary>The name shown by <c>node ls</c>: the spec name, else the hostname.</summary>
     [JsonIgnore]
@@ -74,29 +97,51 @@ public enum ServiceMode
     GlobalJob = 3,
 }
 
-public sealed record ServiceSpec
+/// <summary>A service's rolling update or rollback, as <c>UpdateStatus</c> shows it.</summary>
+public sealed record ServiceUpdateStatus
 {
-    public required string Name { get; init; }
+    /// <summary>updating, paused, completed, rollback_started, rollback_paused, rollback_completed.</summary>
+    public required string State { get; init; }
 
-    public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public DateTimeOffset? StartedAt { get; init; }
 
-    public ServiceMode Mode { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
 
-    /// <summary>Replica count for replicated modes; null for global modes.</summary>
-    public ulong? Replicas { get; init; }
-
-    public string Image { get; init; } = "";
+    public string Message { get; init; } = "";
 }
 
+/// <summary>
+/// A service. <see cref="Spec"/> is the Engine API spec as the client sent it (defaults filled
+/// in by the control API). The wire types are mutable classes: never change one read from the
+/// store, clone it (<c>WireCopy</c>) and write the copy.
+/// </summary>
 public sealed record Service : IStoreObject<Service>
 {
     public required string Id { get; init; }
 
     public ObjectMeta Meta { get; init; } = new();
 
-    public required ServiceSpec Spec { get; init; }
+    public required ServiceSpecWire Spec { get; init; }
 
-    public ServiceSpec? PreviousSpec { get; init; }
+    public ServiceSpecWire? PreviousSpec { get; init; }
+
+    /// <summary>Rises on every spec change (not on status writes); tasks record the one they were made from.</summary>
+    public ulong SpecVersion { get; init; }
+
+    public ServiceUpdateStatus? UpdateStatus { get; init; }
+
+    [JsonIgnore]
+    public ServiceMode Mode => Spec.Mode switch
+    {
+        { Global: not null } => ServiceMode.Global,
+        { ReplicatedJob: not null } => ServiceMode.ReplicatedJob,
+        { GlobalJob: not null } => ServiceMode.GlobalJob,
+        _ => ServiceMode.Replicated,
+    };
+
+    /// <summary>Desired replicas of a replicated service (1 when unset, as Docker stores it).</summary>
+    [JsonIgnore]
+    public ulong Replicas => Spec.Mode?.Replicated?.Replicas ?? 1;
 
     [JsonIgnore]
     public ObjectKind Kind => ObjectKind.Service;
@@ -138,7 +183,19 @@ public sealed record TaskStatus
     public string Message { get; init; } = "";
 
     public string? Err { get; init; }
+
+    public string? ContainerId { get; init; }
+
+    public int Pid { get; init; }
+
+    public int ExitCode { get; init; }
+
+    /// <summary>Ports the task published in mode=host, once running.</summary>
+    public ImmutableArray<TaskPort> Ports { get; init; } = [];
 }
+
+/// <summary>A port bound on the node for a task (PortStatus).</summary>
+public readonly record struct TaskPort(string Protocol, uint TargetPort, uint PublishedPort, string PublishMode);
 
 /// <summary>A task (named so to avoid System.Threading.Tasks.Task).</summary>
 public sealed record SwarmTask : IStoreObject<SwarmTask>
@@ -149,6 +206,9 @@ public sealed record SwarmTask : IStoreObject<SwarmTask>
 
     public required string ServiceId { get; init; }
 
+    /// <summary>The service name when the task was made (container names, labels).</summary>
+    public string ServiceName { get; init; } = "";
+
     /// <summary>Slot for replicated services (1..N); 0 for global services (keyed by node).</summary>
     public int Slot { get; init; }
 
@@ -158,7 +218,17 @@ public sealed record SwarmTask : IStoreObject<SwarmTask>
 
     public TaskStatus Status { get; init; } = new();
 
-    public string Image { get; init; } = "";
+    /// <summary>The service's TaskTemplate when the task was made.</summary>
+    public TaskSpecWire? Spec { get; init; }
+
+    /// <summary>The service's published ports when the task was made.</summary>
+    public ImmutableArray<TaskPort> EndpointPorts { get; init; } = [];
+
+    /// <summary>The <see cref="Service.SpecVersion"/> the task was made from.</summary>
+    public ulong SpecVersion { get; init; }
+
+    /// <summary>Not before this time may the agent start it (restart delay).</summary>
+    public DateTimeOffset? StartAfter { get; init; }
 
     [JsonIgnore]
     public ObjectKind Kind => ObjectKind.Task;
@@ -204,6 +274,22 @@ public sealed record ClusterSpec
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     public int TaskHistoryRetentionLimit { get; init; } = 5;
+
+    public TimeSpan DispatcherHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan NodeCertExpiry { get; init; } = TimeSpan.FromDays(90);
+
+    public ulong SnapshotInterval { get; init; } = 10_000;
+
+    public ulong KeepOldSnapshots { get; init; }
+
+    public ulong LogEntriesForSlowFollowers { get; init; } = 500;
+
+    public int ElectionTick { get; init; } = 10;
+
+    public int HeartbeatTick { get; init; } = 1;
+
+    public bool AutoLockManagers { get; init; }
 }
 
 public sealed record Cluster : IStoreObject<Cluster>
@@ -213,6 +299,21 @@ public sealed record Cluster : IStoreObject<Cluster>
     public ObjectMeta Meta { get; init; } = new();
 
     public ClusterSpec Spec { get; init; } = new();
+
+    public string RootCaCertificatePem { get; init; } = "";
+
+    /// <summary>The root CA key; in Raft like swarmkit's (encrypted at rest only with autolock, which we do not offer yet).</summary>
+    public string RootCaKeyPem { get; init; } = "";
+
+    public string WorkerJoinToken { get; init; } = "";
+
+    public string ManagerJoinToken { get; init; } = "";
+
+    public ImmutableArray<string> DefaultAddrPool { get; init; } = ["10.0.0.0/8"];
+
+    public uint SubnetSize { get; init; } = 24;
+
+    public uint DataPathPort { get; init; } = 4789;
 
     [JsonIgnore]
     public ObjectKind Kind => ObjectKind.Cluster;

@@ -31,7 +31,7 @@ public sealed record RaftStoreOptions
 /// The store replicated by DotNext Raft: reads and watches go to <see cref="Store"/> (the local
 /// replica, applied in log order); writes go through <see cref="ProposeAsync"/> on the leader.
 /// </summary>
-public sealed class RaftStore : IAsyncDisposable
+public sealed class RaftStore : IReplicatedStore, IAsyncDisposable
 {
     private const string MarkerFile = "bootstrapped";
 

@@ -111,7 +111,7 @@ public sealed class RaftStoreTests : IDisposable
             }
 
             var s3 = raft.Store.View(tx => tx.Get<Service>("s3"))!;
-            await Within(raft.UpdateAsync(tx => tx.Update(s3 with { Spec = s3.Spec with { Replicas = 9 } })), "the update");
+            await Within(raft.UpdateAsync(tx => tx.Update(s3.WithSpec(9))), "the update");
             before = raft.Store.SnapshotBytes();
         }
 
@@ -126,7 +126,7 @@ public sealed class RaftStoreTests : IDisposable
             await Within(raft.ReadBarrierAsync(), "the replay of the log");
 
             Assert.Equal(before, raft.Store.SnapshotBytes());
-            Assert.Equal(9UL, raft.Store.View(tx => tx.GetByName<Service>("svc3"))?.Spec.Replicas);
+            Assert.Equal(9UL, raft.Store.View(tx => tx.GetByName<Service>("svc3"))?.Replicas);
 
             var version = await Within(raft.UpdateAsync(tx => tx.Create(Objects.Service("after", "after"))), "a write after restart");
             Assert.True(version > raft.Store.View(tx => tx.Get<Service>("s3"))!.Meta.Version);

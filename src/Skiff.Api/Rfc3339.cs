@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Skiff.Runtime.Util;
+namespace Skiff.Api;
 
 public static class Rfc3339
 {

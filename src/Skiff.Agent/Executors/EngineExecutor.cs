@@ -1,0 +1,155 @@
+using System.Globalization;
+using Skiff.Api;
+using Skiff.Runtime.Containers;
+
+namespace Skiff.Agent.Executors;
+
+/// <summary>
+/// Runs tasks as containers of the local engine (runc under conmon), named and labelled as Docker
+/// names and labels swarm containers, so <c>docker ps</c> on a node shows them as users expect and
+/// an agent restart finds them again by label.
+/// </summary>
+public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor
+{
+    public const string TaskIdLabel = "com.docker.swarm.task.id";
+
+    public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>([.. containers.All
+            .Select(c => c.Config.Labels is { } l && l.TryGetValue(TaskIdLabel, out var id) ? id : null)
+            .OfType<string>()]);
+
+    public Task<ExecutorStatus?> InspectAsync(string taskId, CancellationToken ct) =>
+        Task.FromResult(Find(taskId) is { } c ? Status(c) : null);
+
+    public async Task PrepareAsync(AssignedTask task, CancellationToken ct)
+    {
+        if (Find(task.TaskId) is not null)
+        {
+            return;
+        }
+
+        var spec = task.Spec.ContainerSpec ?? throw new TaskRejectedException("the task has no container spec");
+        var labels = new Dictionary<string, string>(spec.Labels ?? [])
+        {
+            ["com.docker.swarm.node.id"] = task.NodeId,
+            ["com.docker.swarm.service.id"] = task.ServiceId,
+            ["com.docker.swarm.service.name"] = task.ServiceName,
+            [TaskIdLabel] = task.TaskId,
+            ["com.docker.swarm.task.name"] = task.ContainerName[..task.ContainerName.LastIndexOf('.')] + "." + task.TaskId,
+            ["com.docker.swarm.task"] = "",
+        };
+        var resources = task.Spec.Resources?.Limits;
+        var hostPorts = task.Ports.Where(p => p.PublishMode == "host").ToList();
+        var request = new ContainerCreateRequest
+        {
+            Image = StripDigest(spec.Image),
+            Cmd = spec.Args,
+            Entrypoint = spec.Command,
+            Env = spec.Env,
+            WorkingDir = spec.Dir,
+            User = spec.User,
+            Hostname = spec.Hostname,
+            Labels = labels,
+            Tty = spec.TTY,
+            OpenStdin = spec.OpenStdin,
+            StopSignal = spec.StopSignal,
+            StopTimeout = spec.StopGracePeriod is { } g ? (int)Math.Ceiling(g / 1e9) : 10,
+            Healthcheck = spec.HealthCheck is { } h
+                ? new HealthConfig { Test = h.Test, Interval = h.Interval, Timeout = h.Timeout, StartPeriod = h.StartPeriod, Retries = h.Retries }
+                : null,
+            ExposedPorts = hostPorts.Count == 0 ? null : hostPorts.ToDictionary(p => Key(p.TargetPort, p.Protocol), _ => new EmptyObject()),
+            HostConfig = new HostConfig
+            {
+                NetworkMode = "bridge",
+                Init = spec.Init,
+                ReadonlyRootfs = spec.ReadOnly,
+                Memory = resources?.MemoryBytes ?? 0,
+                NanoCpus = resources?.NanoCPUs ?? 0,
+                PidsLimit = resources is { Pids: > 0 } ? resources.Pids : null,
+                ExtraHosts = spec.Hosts,
+                Mounts = spec.Mounts?.Select(m => new Mount
+                {
+                    Type = m.Type,
+                    Source = m.Source,
+                    Target = m.Target,
+                    ReadOnly = m.ReadOnly,
+                }).ToList(),
+                PortBindings = hostPorts.Count == 0 ? null : hostPorts
+                    .GroupBy(p => Key(p.TargetPort, p.Protocol))
+                    .ToDictionary(g => g.Key, g => (List<PortBinding>?)[.. g.Select(p => new PortBinding { HostIp = "", HostPort = p.PublishedPort == 0 ? "" : p.PublishedPort.ToString(CultureInfo.InvariantCulture) })]),
+            },
+        };
+        try
+        {
+            await containers.CreateAsync(request, task.ContainerName, ct);
+        }
+        catch (NotFoundException e)
+        {
+            // "No such image: redis:latest" is what docker service ps shows for a missing image.
+            throw new TaskRejectedException(e.Message);
+        }
+        catch (SkiffException e) when (e.StatusCode == 400)
+        {
+            throw new TaskRejectedException(e.Message);
+        }
+    }
+
+    public async Task<ExecutorStatus> StartAsync(string taskId, CancellationToken ct)
+    {
+        var c = Find(taskId) ?? throw new InvalidOperationException($"task {taskId} has no container");
+        if (!c.State.Running)
+        {
+            await containers.StartAsync(c.Id, ct);
+        }
+
+        return Status(containers.Get(c.Id));
+    }
+
+    public async Task<int> WaitAsync(string taskId, CancellationToken ct)
+    {
+        var c = Find(taskId) ?? throw new InvalidOperationException($"task {taskId} has no container");
+        return await containers.WaitAsync(c.Id, "not-running", ct);
+    }
+
+    public async Task StopAsync(string taskId, TimeSpan grace, CancellationToken ct)
+    {
+        if (Find(taskId) is { State.Running: true } c)
+        {
+            await containers.StopAsync(c.Id, (int)Math.Ceiling(grace.TotalSeconds), null, ct);
+        }
+    }
+
+    public async Task RemoveAsync(string taskId, CancellationToken ct)
+    {
+        if (Find(taskId) is { } c)
+        {
+            await containers.RemoveAsync(c.Id, force: true, removeVolumes: true, ct);
+        }
+    }
+
+    private ContainerRecord? Find(string taskId) =>
+        containers.All.FirstOrDefault(c => c.Config.Labels is { } l && l.TryGetValue(TaskIdLabel, out var id) && id == taskId);
+
+    private static ExecutorStatus Status(ContainerRecord c) => new()
+    {
+        Running = c.State.Running,
+        Exited = !c.State.Running && c.HasBeenStarted,
+        ExitCode = c.State.ExitCode,
+        ContainerId = c.Id,
+        Pid = c.State.Pid,
+        Ports = [.. c.Ports.SelectMany(kv => (kv.Value ?? []).Select(b =>
+        {
+            var (port, proto) = ContainerManager.ParsePortKey(kv.Key);
+            return new Skiff.State.TaskPort(proto, (uint)port, uint.TryParse(b.HostPort, CultureInfo.InvariantCulture, out var hp) ? hp : 0, "host");
+        })).DistinctBy(p => (p.Protocol, p.TargetPort, p.PublishedPort))],
+    };
+
+    private static string Key(uint port, string protocol) => port.ToString(CultureInfo.InvariantCulture) + "/" + (string.IsNullOrEmpty(protocol) ? "tcp" : protocol);
+
+    /// <summary>The docker CLI pins images by digest (<c>redis:latest@sha256:...</c>); a local engine runs them by name.</summary>
+    private static string StripDigest(string image)
+    {
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? image : image[..at];
+    }
+}
