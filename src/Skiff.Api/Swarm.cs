@@ -297,7 +297,7 @@ public sealed class ContainerSpecWire
     public List<MountWire>? Mounts { get; set; }
     public string? StopSignal { get; set; }
     public long? StopGracePeriod { get; set; }
-    public HealthConfigWire? HealthCheck { get; set; }
+    public HealthConfigWire? Healthcheck { get; set; }
     public List<string>? Hosts { get; set; }
     public JsonElement? DNSConfig { get; set; }
     public List<SecretReference>? Secrets { get; set; }

@@ -162,6 +162,9 @@ internal static class CliApp
             ImageCommands.Register(this, _ctx);
             NetworkCommands.Register(this, _ctx);
             VolumeCommands.Register(this, _ctx);
+            SwarmCommands.Register(this, _ctx);
+            NodeCommands.Register(this, _ctx);
+            ServiceCommands.Register(this, _ctx);
         }
 
         /// <summary>

@@ -23,6 +23,7 @@ internal sealed class CliContext : IDisposable
         Stdin = stdin;
         GetEnv = getEnv;
         Time = time;
+        Delay = (d, ct) => Task.Delay(d, time, ct);
         var utf8 = new UTF8Encoding(false);
         Out = new StreamWriter(stdout, utf8, 4096, leaveOpen: true) { AutoFlush = true, NewLine = "\n" };
         Err = new StreamWriter(stderr, utf8, 1024, leaveOpen: true) { AutoFlush = true, NewLine = "\n" };
@@ -37,7 +38,20 @@ internal sealed class CliContext : IDisposable
     {
         StdinIsTerminal = !Console.IsInputRedirected,
         StdoutIsTerminal = !Console.IsOutputRedirected,
+        TerminalWidth = ConsoleWidth,
     };
+
+    private static int ConsoleWidth()
+    {
+        try
+        {
+            return Console.WindowWidth;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            return 80;
+        }
+    }
 
     public Stream StdoutStream { get; }
     public Stream StderrStream { get; }
@@ -48,6 +62,12 @@ internal sealed class CliContext : IDisposable
     public TimeProvider Time { get; }
     public bool StdinIsTerminal { get; init; }
     public bool StdoutIsTerminal { get; init; }
+
+    /// <summary>Columns of the terminal on stdout (progress bars need more than 110, as docker's).</summary>
+    public Func<int> TerminalWidth { get; init; } = () => 80;
+
+    /// <summary>Waits between polls (service progress); tests replace it with a clock that advances instantly.</summary>
+    public Func<TimeSpan, CancellationToken, Task> Delay { get; set; }
 
     /// <summary>Set from the global <c>-H/--host</c> flag before a command runs.</summary>
     public string? HostFlag { get; set; }

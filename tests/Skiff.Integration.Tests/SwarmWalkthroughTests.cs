@@ -19,6 +19,11 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
     private readonly Skiffd _moby;
     private readonly string _ip;
 
+    /// <summary>The swarm port: a random one, so a swarm already on this machine (0.0.0.0:2377) does not collide.</summary>
+    private readonly int _port = RandomNumberGenerator.GetInt32(20000, 30000) & ~1;
+
+    private string Addr => $"{_ip}:{_port}";
+
     public SwarmWalkthroughTests()
     {
         _ip = $"127.{RandomNumberGenerator.GetInt32(10, 250)}.{RandomNumberGenerator.GetInt32(1, 250)}.2";
@@ -37,27 +42,35 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         _n1.Dispose();
     }
 
+    /// <summary>The client under test: <c>docker</c> (the stock 28.x CLI) or <c>skiff</c>.</summary>
+    private string _client = "docker";
+
+    private CliResult Run(Skiffd d, params string[] args) => d.Client(_client, Long, args);
+
     private string Ok(Skiffd d, params string[] args)
     {
-        var r = d.Docker(Long, args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)} failed:\n{r}\nmanager log:\n{_n1.Tail(40)}\nworker log:\n{_moby.Tail(20)}");
+        var r = Run(d, args);
+        Assert.True(r.ExitCode == 0, $"{_client} {string.Join(' ', args)} failed:\n{r}\nmanager log:\n{_n1.Tail(40)}\nworker log:\n{_moby.Tail(20)}");
         return r.Stdout;
     }
 
     private string Init()
     {
-        var init = Ok(_n1, "swarm", "init", "--advertise-addr", _ip, "--dispatcher-heartbeat", "1s");
+        var init = Ok(_n1, "swarm", "init", "--advertise-addr", _ip, "--listen-addr", Addr, "--dispatcher-heartbeat", "1s");
         Assert.Matches(InitOutput(), init);
         return Ok(_n1, "swarm", "join-token", "-q", "worker").Trim();
     }
 
-    [Fact]
-    public void Walkthrough_Section2_WithTheDockerCli()
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("skiff")]
+    public void Walkthrough_Section2(string client)
     {
+        _client = client;
         // 1-2. init and join.
         var token = Init();
         Assert.StartsWith("SWMTKN-1-", token, StringComparison.Ordinal);
-        Assert.Equal("This node joined a swarm as a worker.", Ok(_moby, "swarm", "join", "--token", token, _ip + ":2377").Trim());
+        Assert.Equal("This node joined a swarm as a worker.", Ok(_moby, "swarm", "join", "--token", token, Addr).Trim());
 
         // 3. node ls on the manager: moby and n1-common (self, leader), both Ready and Active.
         var nodes = Ok(_n1, "node", "ls");
@@ -66,7 +79,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         Assert.Matches(@"(?m)^[a-z0-9]{25} \*\s+n1-common\s+Ready\s+Active\s+Leader\s+\S+\s*$", nodes);
 
         // A worker is not a manager.
-        var refused = _moby.Docker("node", "ls");
+        var refused = Run(_moby, "node", "ls");
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("This node is not a swarm manager.", refused.Stderr, StringComparison.Ordinal);
 
@@ -74,7 +87,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         Assert.Equal("moby", Ok(_n1, "node", "update", "--label-add", "type=db", "moby").Trim());
 
         // 6-7. five replicas constrained to moby, with the update policy of the tutorial (delays shortened).
-        var create = _n1.Docker(Long, "service", "create", "--replicas", "5", "--name", "redis", "--constraint", "node.labels.type==db",
+        var create = Run(_n1, "service", "create", "--replicas", "5", "--name", "redis", "--constraint", "node.labels.type==db",
             "--update-delay", "1s", "--update-parallelism", "2", "--update-monitor", "1s", "--rollback-monitor", "1s",
             "--stop-grace-period", "1s", "--env", "MYVAR=foo", "-p", "6379:6379", "redis");
         Assert.True(create.ExitCode == 0, create.ToString());
@@ -109,7 +122,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
 
         // 10. rm, re-create without the constraint: spread over both nodes.
         Assert.Equal("redis", Ok(_n1, "service", "rm", "redis").Trim());
-        Wait.Until(() => _moby.Docker("ps", "-q").Stdout.Trim() == "", Long, "moby to remove the containers of the removed service");
+        Wait.Until(() => Run(_moby, "ps", "-q").Stdout.Trim() == "", Long, "moby to remove the containers of the removed service");
         Ok(_n1, "service", "create", "--replicas", "5", "--name", "redis", "--stop-grace-period", "1s", "busybox", "sleep", "1000");
         var spread = Rows(Ok(_n1, "service", "ps", "redis"));
         Assert.Contains(spread, r => r.Node == "moby");
@@ -119,7 +132,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         // moby leaves: its tasks are rescheduled on n1-common with their history.
         Assert.Equal("Node left the swarm.", Ok(_moby, "swarm", "leave").Trim());
         Assert.Equal("inactive", Ok(_moby, "info", "--format", "{{.Swarm.LocalNodeState}}").Trim());
-        Wait.Until(() => Rows(_n1.Docker("service", "ps", "-f", "desired-state=running", "redis").Stdout)
+        Wait.Until(() => Rows(Run(_n1, "service", "ps", "-f", "desired-state=running", "redis").Stdout)
             .Count(r => r.Node == "n1-common" && r.Current.StartsWith("Running", StringComparison.Ordinal)) == 5, Long, "all 5 tasks running on n1-common");
         ps = Ok(_n1, "service", "ps", "redis");
         foreach (var name in onMoby)
@@ -128,11 +141,11 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         }
 
         Assert.Matches(@"(?m)^[a-z0-9]{25}\s+moby\s+Down\s+Active\s", Ok(_n1, "node", "ls"));
-        Assert.Equal("", _moby.Docker("ps", "-q").Stdout.Trim());
+        Assert.Equal("", Run(_moby, "ps", "-q").Stdout.Trim());
 
         // moby returns: nothing moves at once (as Docker; service update --force rebalances).
-        Assert.Equal("This node joined a swarm as a worker.", Ok(_moby, "swarm", "join", "--token", token, _ip + ":2377").Trim());
-        Wait.Until(() => Regex.IsMatch(_n1.Docker("node", "ls").Stdout, @"(?m)^[a-z0-9]{25}\s+moby\s+Ready\s"), Long, "moby Ready again");
+        Assert.Equal("This node joined a swarm as a worker.", Ok(_moby, "swarm", "join", "--token", token, Addr).Trim());
+        Wait.Until(() => Regex.IsMatch(Run(_n1, "node", "ls").Stdout, @"(?m)^[a-z0-9]{25}\s+moby\s+Ready\s"), Long, "moby Ready again");
         var before = Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "redis");
         Ok(_n1, "service", "ls");
         Assert.Equal(before, Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "redis"));
@@ -150,22 +163,22 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
 
         // A wrong token (right CA digest, wrong secret) and a malformed one.
         var wrong = token[..^5] + "zzzzz";
-        var r = _moby.Docker("swarm", "join", "--token", wrong, _ip + ":2377");
+        var r = _moby.Docker("swarm", "join", "--token", wrong, Addr);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("A valid join token is necessary to join this cluster", r.Stderr, StringComparison.Ordinal);
-        r = _moby.Docker("swarm", "join", "--token", "SWMTKN-1-nope", _ip + ":2377");
+        r = _moby.Docker("swarm", "join", "--token", "SWMTKN-1-nope", Addr);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("invalid join token", r.Stderr, StringComparison.Ordinal);
         Assert.Equal("inactive", Ok(_moby, "info", "--format", "{{.Swarm.LocalNodeState}}").Trim());
 
         // A rotated token stops working; the new one works.
         Ok(_n1, "swarm", "join-token", "--rotate", "worker");
-        r = _moby.Docker("swarm", "join", "--token", token, _ip + ":2377");
+        r = _moby.Docker("swarm", "join", "--token", token, Addr);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("A valid join token is necessary to join this cluster", r.Stderr, StringComparison.Ordinal);
         var rotated = Ok(_n1, "swarm", "join-token", "-q", "worker").Trim();
         Assert.NotEqual(token, rotated);
-        Ok(_moby, "swarm", "join", "--token", rotated, _ip + ":2377");
+        Ok(_moby, "swarm", "join", "--token", rotated, Addr);
 
         // Init twice, unknown objects, invalid constraint, manager leaving without --force.
         r = _n1.Docker("swarm", "init", "--advertise-addr", _ip);
@@ -228,7 +241,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         return [.. lines.Skip(1).Select(l => new Row(Cut(l, id, name), Cut(l, name, image), Cut(l, image, node), Cut(l, node, desired), Cut(l, desired, current), Cut(l, current, error)))];
     }
 
-    [GeneratedRegex(@"^Swarm initialized: current node \([a-z0-9]{25}\) is now a manager\.\n\nTo add a worker to this swarm, run the following command:\n\n    docker swarm join --token SWMTKN-1-[a-z0-9]{50}-[a-z0-9]{25} 127\.\d+\.\d+\.2:2377\n\nTo add a manager to this swarm, run 'docker swarm join-token manager' and follow the instructions\.\n\n?$")]
+    [GeneratedRegex(@"^Swarm initialized: current node \([a-z0-9]{25}\) is now a manager\.\n\nTo add a worker to this swarm, run the following command:\n\n    docker swarm join --token SWMTKN-1-[a-z0-9]{50}-[a-z0-9]{25} 127\.\d+\.\d+\.2:\d+\n\nTo add a manager to this swarm, run 'docker swarm join-token manager' and follow the instructions\.\n\n?$")]
     private static partial Regex InitOutput();
 }
 

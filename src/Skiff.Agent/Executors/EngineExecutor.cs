@@ -54,7 +54,7 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor
             OpenStdin = spec.OpenStdin,
             StopSignal = spec.StopSignal,
             StopTimeout = spec.StopGracePeriod is { } g ? (int)Math.Ceiling(g / 1e9) : 10,
-            Healthcheck = spec.HealthCheck is { } h
+            Healthcheck = spec.Healthcheck is { } h
                 ? new HealthConfig { Test = h.Test, Interval = h.Interval, Timeout = h.Timeout, StartPeriod = h.StartPeriod, Retries = h.Retries }
                 : null,
             ExposedPorts = hostPorts.Count == 0 ? null : hostPorts.ToDictionary(p => Key(p.TargetPort, p.Protocol), _ => new EmptyObject()),

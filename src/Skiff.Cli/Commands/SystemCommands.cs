@@ -210,25 +210,7 @@ internal static class SystemCommands
             L("  Authorization: " + string.Join(' ', info.Plugins.Authorization));
         }
         L("  Log: " + string.Join(' ', info.Plugins.Log));
-        L(" Swarm: " + info.Swarm.LocalNodeState);
-        if (info.Swarm.LocalNodeState is not ("inactive" or "locked"))
-        {
-            L("  NodeID: " + info.Swarm.NodeID);
-            if (info.Swarm.Error.Length > 0)
-            {
-                L("  Error: " + info.Swarm.Error);
-            }
-            L("  Is Manager: " + (info.Swarm.ControlAvailable ? "true" : "false"));
-            L("  Node Address: " + info.Swarm.NodeAddr);
-            if (info.Swarm.RemoteManagers is { Count: > 0 })
-            {
-                L("  Manager Addresses:");
-                foreach (var m in info.Swarm.RemoteManagers.Select(m => m.Addr).Order(StringComparer.Ordinal))
-                {
-                    L("   " + m);
-                }
-            }
-        }
+        SwarmInfoFormat.Append(sb, info.Swarm);
         if (info.Runtimes.Count > 0)
         {
             L(" Runtimes: " + string.Join(' ', info.Runtimes.Keys.Order(StringComparer.Ordinal)));

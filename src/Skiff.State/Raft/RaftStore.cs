@@ -25,6 +25,12 @@ public sealed record RaftStoreOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// Set when this member joins an existing cluster (the leader adds it with
+    /// <see cref="RaftStore.AddMemberAsync"/>): it never cold-starts, and records this cluster id.
+    /// </summary>
+    public string? JoinClusterId { get; init; }
 }
 
 /// <summary>
@@ -75,8 +81,9 @@ public sealed class RaftStore : IReplicatedStore, IAsyncDisposable
 
         // Hazard 2: ColdStart defaults to true and a restarted node that cold-starts forms a new
         // one-node cluster (split brain). Only the very first start of the first manager does.
-        var coldStart = !File.Exists(markerPath);
-        var clusterId = coldStart ? NewClusterId() : (await File.ReadAllTextAsync(markerPath, ct)).Trim();
+        var bootstrapped = File.Exists(markerPath);
+        var coldStart = !bootstrapped && options.JoinClusterId is null;
+        var clusterId = bootstrapped ? (await File.ReadAllTextAsync(markerPath, ct)).Trim() : options.JoinClusterId ?? NewClusterId();
 
         var store = new MemoryStore(options.Time);
         var stateMachine = new StoreStateMachine(root.CreateSubdirectory("snapshots"), store, options.SnapshotEvery);
@@ -102,6 +109,12 @@ public sealed class RaftStore : IReplicatedStore, IAsyncDisposable
         try
         {
             await cluster.StartAsync(ct);
+            if (!bootstrapped && !coldStart)
+            {
+                // A joiner: from now on its membership file says who its peers are.
+                await WriteMarkerAsync(markerPath, clusterId, ct);
+            }
+
             if (coldStart)
             {
                 // The marker is written only once this node leads (its membership is then on
@@ -118,6 +131,25 @@ public sealed class RaftStore : IReplicatedStore, IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Adds a member (one at a time; only on the leader). The member must be started with <see cref="RaftStoreOptions.JoinClusterId"/>.</summary>
+    public async Task AddMemberAsync(EndPoint member, CancellationToken ct = default)
+    {
+        try
+        {
+            if (!await _cluster.AddMemberAsync(member, ct))
+            {
+                throw new InvalidOperationException($"Raft member {member} was not added (already a member, or it did not catch up)");
+            }
+        }
+        catch (DotNextNotLeader ex)
+        {
+            throw new NotLeaderException(Leader, ex);
+        }
+    }
+
+    /// <summary>The current members' Raft addresses.</summary>
+    public IReadOnlyList<EndPoint> Members => [.. _cluster.Members.Select(m => m.EndPoint)];
 
     /// <summary>Waits until this node leads, or throws <see cref="TimeoutException"/> saying so.</summary>
     public async Task WaitForLeadershipAsync(TimeSpan timeout, CancellationToken ct = default)

@@ -117,8 +117,14 @@ public sealed class Skiffd : IDisposable
     public CliResult Docker(TimeSpan timeout, params string[] args) =>
         Cli.Run("docker", args, timeout, new Dictionary<string, string> { ["DOCKER_HOST"] = Host });
 
-    public CliResult Skiff(params string[] args) =>
-        Cli.Run("dotnet", [Repo.Built("Skiff.Cli", "skiff.dll"), .. args], TimeSpan.FromSeconds(60), new Dictionary<string, string> { ["SKIFF_HOST"] = Host });
+    public CliResult Skiff(params string[] args) => Skiff(TimeSpan.FromSeconds(60), args);
+
+    public CliResult Skiff(TimeSpan timeout, params string[] args) =>
+        Cli.Run("dotnet", [Repo.Built("Skiff.Cli", "skiff.dll"), .. args], timeout, new Dictionary<string, string> { ["SKIFF_HOST"] = Host });
+
+    /// <summary>Runs the named client: the stock <c>docker</c> CLI or <c>skiff</c>.</summary>
+    public CliResult Client(string client, TimeSpan timeout, params string[] args) =>
+        client == "skiff" ? Skiff(timeout, args) : Docker(timeout, args);
 
     /// <summary>Runs docker and asserts success with nothing on stderr (no error, no warning).</summary>
     public string DockerOk(params string[] args)
