@@ -10,7 +10,7 @@ status=0
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   echo "== $name"
-  dotnet test "$proj" --no-build --nologo -v q --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+  dotnet test "$proj" --no-build --nologo -v q --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
 done
 # One closing line for the whole run, counted from the TRX files.
 python3 - "$results" <<'PY'

@@ -115,6 +115,7 @@ public sealed class Agent : IAsyncDisposable
         using var call = client.Session(new SessionRequest { Description = _options.Description }, cancellationToken: session.Token);
         var heartbeat = Task.CompletedTask;
         var reporter = Task.CompletedTask;
+        var logs = Task.CompletedTask;
         try
         {
             await foreach (var message in call.ResponseStream.ReadAllAsync(session.Token))
@@ -126,6 +127,7 @@ public sealed class Agent : IAsyncDisposable
                     var period = TimeSpan.FromMilliseconds(Math.Max(100, message.HeartbeatPeriodMs));
                     heartbeat = HeartbeatAsync(client, message.SessionId, period, session);
                     reporter = ReportAsync(client, message.SessionId, session.Token);
+                    logs = LogsAsync(client, session.Token);
                 }
 
                 await ApplyAsync(message, session.Token);
@@ -137,6 +139,7 @@ public sealed class Agent : IAsyncDisposable
             await session.CancelAsync();
             await Quietly(heartbeat);
             await Quietly(reporter);
+            await Quietly(logs);
         }
     }
 
@@ -203,6 +206,69 @@ public sealed class Agent : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _options.Time, ct);
             }
         }
+    }
+
+    /// <summary>Serves the manager's log requests for this node's tasks while the session lasts.</summary>
+    private async Task LogsAsync(Dispatcher.DispatcherClient client, CancellationToken ct)
+    {
+        using var call = client.LogSubscriptions(new LogSubscriptionsRequest(), cancellationToken: ct);
+        var serving = new List<Task>();
+        await foreach (var subscription in call.ResponseStream.ReadAllAsync(ct))
+        {
+            serving.RemoveAll(t => t.IsCompleted);
+            serving.Add(ServeLogsAsync(client, subscription, ct));
+        }
+
+        await Task.WhenAll(serving);
+    }
+
+    private async Task ServeLogsAsync(Dispatcher.DispatcherClient client, LogSubscription subscription, CancellationToken ct)
+    {
+        using var publish = client.PublishLogs(cancellationToken: ct);
+        var error = "";
+        try
+        {
+            if (_executor is not ITaskLogs source)
+            {
+                error = $"this node's executor ({_executor.GetType().Name}) keeps no logs";
+            }
+            else
+            {
+                DateTimeOffset? since = subscription.SinceUnixNanos > 0 ? DateTimeOffset.UnixEpoch.AddTicks(subscription.SinceUnixNanos / 100) : null;
+                DateTimeOffset? until = subscription.UntilUnixNanos > 0 ? DateTimeOffset.UnixEpoch.AddTicks(subscription.UntilUnixNanos / 100) : null;
+                int? tail = subscription.Tail < 0 ? null : subscription.Tail;
+                var channel = System.Threading.Channels.Channel.CreateUnbounded<LogMessage>();
+                var readers = subscription.TaskIds.Select(async taskId =>
+                {
+                    await foreach (var line in source.LogsAsync(taskId, subscription.Follow, tail, since, until, ct))
+                    {
+                        await channel.Writer.WriteAsync(new LogMessage
+                        {
+                            SubscriptionId = subscription.Id,
+                            TaskId = taskId,
+                            Stream = line.Stream,
+                            Data = Google.Protobuf.ByteString.CopyFromUtf8(line.Text),
+                            TimestampUnixNanos = (line.Time - DateTimeOffset.UnixEpoch).Ticks * 100,
+                        }, ct);
+                    }
+                }).ToList();
+                var done = Task.WhenAll(readers).ContinueWith(_ => channel.Writer.TryComplete(), TaskScheduler.Default);
+                await foreach (var message in channel.Reader.ReadAllAsync(ct))
+                {
+                    await publish.RequestStream.WriteAsync(message, ct);
+                }
+
+                await done;
+            }
+        }
+        catch (Exception ex) when (ex is SkiffException or IOException or InvalidOperationException)
+        {
+            error = ex.Message;
+        }
+
+        await publish.RequestStream.WriteAsync(new LogMessage { SubscriptionId = subscription.Id, Close = true, Error = error }, ct);
+        await publish.RequestStream.CompleteAsync();
+        await publish;
     }
 
     private static UpdateTaskStatusRequest Batch(string sessionId, IEnumerable<TaskStatusUpdate> updates)
@@ -446,8 +512,7 @@ internal sealed class TaskWorker : IAsyncDisposable
         }
         else if (first == signal)
         {
-            // Desired state changed: the main loop decides. Put the signal back for it.
-            _changed.Release();
+            // The assignment changed: the main loop looks at the new desired state (already in _task).
             await Quiet(wait);
         }
     }

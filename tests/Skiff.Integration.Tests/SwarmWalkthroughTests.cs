@@ -99,6 +99,10 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         var ls = Ok(_n1, "service", "ls");
         Assert.Matches(@"(?m)^[a-z0-9]{12}\s+redis\s+replicated\s+5/5\s+redis:latest\s+\*:6379->6379/tcp\s*$", ls);
 
+        // Their logs come from moby through the manager.
+        Wait.Until(() => Regex.Matches(Run(_n1, "service", "logs", "redis").Stdout, @"(?m)^redis\.[1-5]\.[a-z0-9]+@moby\s+\| .*Ready to accept connections").Count == 5,
+            Long, "service logs to show the 5 redis tasks on moby ready");
+
         // 8. rolling update: every slot gets a new task, the old one stays as history.
         var update = Ok(_n1, "service", "update", "--limit-cpu", "1", "redis");
         Assert.Contains("verify: Service redis converged", update, StringComparison.Ordinal);
@@ -212,6 +216,9 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         Assert.Equal("2", Ok(_n1, "service", "inspect", "web", "--format", "{{.Spec.Mode.Replicated.Replicas}}").Trim());
 
         // State survives a restart of the manager: same cluster, node, service, tokens.
+        Wait.Until(() => Rows(_n1.Docker("service", "ps", "-f", "desired-state=running", "web").Stdout).Count(x => x.Current.StartsWith("Running", StringComparison.Ordinal)) == 2,
+            Long, "the two tasks running before the restart");
+        var tasksBefore = Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "web");
         var cluster = Ok(_n1, "info", "--format", "{{.Swarm.Cluster.ID}}").Trim();
         _n1.Kill();
         _n1.Start();
@@ -220,6 +227,9 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         Assert.Equal("2", Ok(_n1, "service", "inspect", "web", "--format", "{{.Spec.Mode.Replicated.Replicas}}").Trim());
         Wait.Until(() => Rows(_n1.Docker("service", "ps", "-f", "desired-state=running", "web").Stdout).Count(x => x.Current.StartsWith("Running", StringComparison.Ordinal)) == 2,
             Long, "the two tasks running after the restart");
+
+        // The agents adopted their containers: the same tasks, not replacements.
+        Assert.Equal(tasksBefore, Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "web"));
     }
 
     private sealed record Row(string Id, string Name, string Image, string Node, string Desired, string Current);

@@ -9,8 +9,23 @@ namespace Skiff.Agent.Executors;
 /// names and labels swarm containers, so <c>docker ps</c> on a node shows them as users expect and
 /// an agent restart finds them again by label.
 /// </summary>
-public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor
+public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor, ITaskLogs
 {
+    public async IAsyncEnumerable<TaskLogLine> LogsAsync(
+        string taskId, bool follow, int? tail, DateTimeOffset? since, DateTimeOffset? until,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        if (Find(taskId) is not { } c)
+        {
+            yield break;
+        }
+
+        await foreach (var line in containers.Logs(c.Id, new LogOptions(follow, tail, since, until), ct))
+        {
+            yield return new TaskLogLine(line.Time, line.Stream, line.Text);
+        }
+    }
+
     public const string TaskIdLabel = "com.docker.swarm.task.id";
 
     public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>

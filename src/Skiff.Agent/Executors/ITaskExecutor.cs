@@ -76,3 +76,13 @@ public interface ITaskExecutor
     /// <summary>Removes it; a missing object is fine.</summary>
     Task RemoveAsync(string taskId, CancellationToken ct);
 }
+
+/// <summary>One line of a task's output.</summary>
+public readonly record struct TaskLogLine(DateTimeOffset Time, int Stream, string Text);
+
+/// <summary>Executors whose tasks keep logs (<c>service logs</c>).</summary>
+public interface ITaskLogs
+{
+    /// <summary>The task's log lines; with <paramref name="follow"/>, new lines until the task stops or <paramref name="ct"/>.</summary>
+    IAsyncEnumerable<TaskLogLine> LogsAsync(string taskId, bool follow, int? tail, DateTimeOffset? since, DateTimeOffset? until, CancellationToken ct);
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Skiff.Api;
 using Skiff.Daemon.Swarm;
 
@@ -97,18 +98,18 @@ internal static class SwarmEndpoints
             await swarm.Control.RemoveServiceAsync(id, ctx.RequestAborted);
             return Results.Ok();
         });
-        app.MapGet("/services/{id}/logs", (string id) =>
+        app.MapGet("/services/{id}/logs", async (HttpContext ctx, string id) =>
         {
-            _ = swarm.Control.GetService(id);
-            return Fail(501, "service logs is not supported by skiffd yet: use docker logs on the node that runs the task (docker ps shows it as <service>.<slot>.<task id>)");
+            var service = swarm.Control.GetService(id);
+            var tasks = swarm.Control.TasksOf(service.Id);
+            await StreamLogsAsync(ctx, swarm, tasks, service.Spec.TaskTemplate.ContainerSpec?.TTY == true);
         });
-
         app.MapGet("/tasks", (HttpContext ctx) => Http.Json([.. swarm.Control.ListTasks(Http.Filters(ctx.Request))], SkiffJson.Wire.ListTaskWire));
         app.MapGet("/tasks/{id}", (string id) => Http.Json(swarm.Control.InspectTask(id), SkiffJson.Wire.TaskWire));
-        app.MapGet("/tasks/{id}/logs", (string id) =>
+        app.MapGet("/tasks/{id}/logs", async (HttpContext ctx, string id) =>
         {
-            _ = swarm.Control.InspectTask(id);
-            return Fail(501, "task logs are not supported by skiffd yet: use docker logs on the node that runs the task");
+            var task = swarm.Control.GetTask(id);
+            await StreamLogsAsync(ctx, swarm, [task], task.Spec?.ContainerSpec?.TTY == true);
         });
 
         foreach (var resource in new[] { "secrets", "configs" })
@@ -133,6 +134,75 @@ internal static class SwarmEndpoints
                 _ = swarm.Control;
                 return Fail(501, $"{resource} are not supported by skiffd yet");
             });
+        }
+    }
+
+    /// <summary>
+    /// <c>service logs</c> and <c>task logs</c>: the nodes that ran the tasks stream their lines through the
+    /// manager's log broker; each line carries the details the docker CLI needs (node, service, task ids).
+    /// 200 with no Content-Type, stdcopy frames unless the service has a TTY (API 1.41 behaviour).
+    /// </summary>
+    private static async Task StreamLogsAsync(HttpContext ctx, SwarmNode swarm, IReadOnlyList<Skiff.State.SwarmTask> tasks, bool tty)
+    {
+        var q = ctx.Request;
+        var stdout = Http.Bool(q, "stdout");
+        var stderr = Http.Bool(q, "stderr");
+        if (!stdout && !stderr)
+        {
+            throw new BadRequestException("Bad parameters: you must choose at least one stream");
+        }
+
+        var tailText = Http.Str(q, "tail");
+        var tail = tailText is null or "all" ? -1 : int.TryParse(tailText, NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : throw new BadRequestException($"invalid tail: {tailText}");
+        var since = SystemEndpoints.ParseTime(Http.Str(q, "since"));
+        var until = SystemEndpoints.ParseTime(Http.Str(q, "until"));
+        var timestamps = Http.Bool(q, "timestamps");
+        var details = Http.Bool(q, "details");
+        var follow = Http.Bool(q, "follow");
+        var byNode = tasks.Where(x => !string.IsNullOrEmpty(x.NodeId) && x.Status.State >= Skiff.State.TaskState.Starting)
+            .GroupBy(x => x.NodeId!)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(x => x.Id)]);
+        var byId = tasks.ToDictionary(x => x.Id);
+        var template = new Skiff.Manager.Dispatch.Proto.LogSubscription
+        {
+            Follow = follow,
+            Tail = tail,
+            SinceUnixNanos = since ?? 0,
+            UntilUnixNanos = until ?? 0,
+        };
+        ctx.Response.StatusCode = 200;
+        await ctx.Response.StartAsync(ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+        await foreach (var m in swarm.LogBroker.SubscribeAsync(byNode, template, ctx.RequestAborted))
+        {
+            if (!byId.TryGetValue(m.TaskId, out var task))
+            {
+                continue;
+            }
+
+            var stream = m.Error.Length > 0 ? 2 : m.Stream;
+            if ((stream == 1 && !stdout) || (stream == 2 && !stderr && m.Error.Length == 0))
+            {
+                continue;
+            }
+
+            var text = new StringBuilder();
+            if (timestamps)
+            {
+                text.Append(Rfc3339.FormatNano(m.TimestampUnixNanos > 0 ? DateTimeOffset.UnixEpoch.AddTicks(m.TimestampUnixNanos / 100) : DateTimeOffset.UtcNow)).Append(' ');
+            }
+
+            if (details)
+            {
+                text.Append("com.docker.swarm.node.id=").Append(Uri.EscapeDataString(task.NodeId ?? ""))
+                    .Append(",com.docker.swarm.service.id=").Append(Uri.EscapeDataString(task.ServiceId))
+                    .Append(",com.docker.swarm.task.id=").Append(Uri.EscapeDataString(task.Id)).Append(' ');
+            }
+
+            text.Append(m.Error.Length > 0 ? "skiff: " + m.Error + "\n" : m.Data.ToStringUtf8());
+            var bytes = Encoding.UTF8.GetBytes(text.ToString());
+            await ctx.Response.Body.WriteAsync(tty ? bytes : Skiff.Runtime.Containers.StdCopy.Frame((byte)stream, bytes), ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         }
     }
 

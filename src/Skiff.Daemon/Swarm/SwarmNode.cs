@@ -50,6 +50,8 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
     private SwarmNodeState? _state;
     private SwarmManager? _manager;
     private Skiff.Agent.Agent? _agent;
+    private CancellationTokenSource? _renewal;
+    private Task _renewing = Task.CompletedTask;
 
     private string Dir => Path.Combine(engine.Options.DataRoot, "swarm");
 
@@ -65,6 +67,9 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
     public ControlApi Control => _manager?.Control ?? throw new SkiffException(503, NotManager);
 
     public string Hostname => engine.Options.NodeHostname ?? Dns.GetHostName();
+
+    /// <summary>The manager's log broker, or Docker's 503 when this node is not a manager.</summary>
+    public Skiff.Manager.Dispatch.LogBroker LogBroker => _manager?.Dispatcher.Logs ?? throw new SkiffException(503, NotManager);
 
     /// <summary>Resumes membership after a daemon restart.</summary>
     public async Task StartAsync(CancellationToken ct)
@@ -341,6 +346,21 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
 
     private async Task StopAsync(bool removeTasks)
     {
+        if (_renewal is not null)
+        {
+            await _renewal.CancelAsync();
+            try
+            {
+                await _renewing;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            _renewal.Dispose();
+            _renewal = null;
+        }
+
         if (_agent is not null)
         {
             if (removeTasks)
@@ -397,6 +417,86 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
             Logs = logs,
         }, new EngineExecutor(engine.Containers));
         _agent.Start();
+        if (_renewal is null)
+        {
+            _renewal = new CancellationTokenSource();
+            _renewing = RenewLoopAsync(root, _renewal.Token);
+        }
+
+        _certificate = certificate;
+    }
+
+    private X509Certificate2? _certificate;
+
+    /// <summary>Renew at half of the certificate's life (swarmkit renews in the second half, with jitter).</summary>
+    public static bool NeedsRenewal(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
+        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        return now >= notBefore + ((notAfter - notBefore) / 2);
+    }
+
+    /// <summary>Checks the node certificate every minute; once it is half-way through its life, gets a new one and restarts the agent with it.</summary>
+    private async Task RenewLoopAsync(RootCa root, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMinutes(1), ct);
+                if (_certificate is { } current && _state is { } state && NeedsRenewal(current, DateTimeOffset.UtcNow))
+                {
+                    await _lock.WaitAsync(ct);
+                    try
+                    {
+                        await RenewAsync(root, current, state, ct);
+                    }
+                    finally
+                    {
+                        _lock.Release();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RpcException or IOException or SkiffException or CryptographicException)
+            {
+                _log.LogWarning("node certificate renewal failed, will retry: {Message}", ex.Message);
+            }
+        }
+    }
+
+    private async Task RenewAsync(RootCa root, X509Certificate2 current, SwarmNodeState state, CancellationToken ct)
+    {
+        X509Certificate2 renewed;
+        if (_manager is not null)
+        {
+            // A manager holds the CA key: it signs its own, as swarmkit's managers do.
+            var caKey = await File.ReadAllTextAsync(Path.Combine(CertDir, "swarm-root-ca.key"), ct);
+            using var signing = RootCa.FromPem(root.ExportCertificatePem(), caKey);
+            var clusterId = _manager.Store.Store.View(tx => tx.All<Cluster>().First());
+            renewed = Exportable(signing.IssueNodeCertificateWithKey(state.NodeId, NodeRole.Manager, clusterId.Id, clusterId.Spec.NodeCertExpiry));
+        }
+        else
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var csr = new CertificateRequest("CN=" + RootCa.CommonName, key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+            using var channel = SwarmChannel.Create(state.Managers[0], MutualTls.ClientOptions(current, root));
+            var issued = await new Ca.CaClient(channel).RenewNodeCertificateAsync(new RenewNodeCertificateRequest { CsrPem = csr }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct);
+            using var pub = X509Certificate2.CreateFromPem(issued.CertificatePem);
+            renewed = Exportable(pub.CopyWithPrivateKey(key));
+        }
+
+        await SaveAsync(state, root.ExportCertificatePem(), renewed, null, ct);
+        _log.LogInformation("node certificate renewed; valid until {NotAfter:u}", renewed.NotAfter.ToUniversalTime());
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync();
+        }
+
+        StartAgent(root, renewed);
     }
 
     private async Task WaitConnectedAsync(CancellationToken ct)

@@ -306,6 +306,11 @@ public sealed class ControlApi(IReplicatedStore replicated, Func<string?> leader
         });
     }
 
+    /// <summary>All tasks of a service (history included).</summary>
+    public IReadOnlyList<SwarmTask> TasksOf(string serviceId) => Store.View(tx => tx.TasksByService(serviceId));
+
+    public SwarmTask GetTask(string id) => Store.View(tx => Resolve(tx, id, tx.All<SwarmTask>(), _ => "\0", "task"));
+
     public TaskWire InspectTask(string id) =>
         WireConvert.Task(Store.View(tx => Resolve(tx, id, tx.All<SwarmTask>(), _ => "\0", "task")));
 

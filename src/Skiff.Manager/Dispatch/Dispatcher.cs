@@ -36,6 +36,39 @@ public sealed class Dispatcher(IReplicatedStore replicated, RootCa root, TimePro
         public DateTimeOffset LastHeartbeat { get; set; } = at;
     }
 
+    public LogBroker Logs { get; } = new();
+
+    public override async Task LogSubscriptions(LogSubscriptionsRequest request, IServerStreamWriter<LogSubscription> responseStream, ServerCallContext context)
+    {
+        var identity = Authenticate(context);
+        var reader = Logs.Listen(identity.NodeId);
+        try
+        {
+            await foreach (var subscription in reader.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(subscription, context.CancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Logs.Forget(identity.NodeId, reader);
+        }
+    }
+
+    public override async Task<PublishLogsResponse> PublishLogs(IAsyncStreamReader<LogMessage> requestStream, ServerCallContext context)
+    {
+        Authenticate(context);
+        await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            Logs.Publish(message);
+        }
+
+        return new PublishLogsResponse();
+    }
+
     /// <summary>The addresses of the managers, given to agents for fail-over.</summary>
     public Func<IReadOnlyList<string>> Managers { get; set; } = () => [];
 

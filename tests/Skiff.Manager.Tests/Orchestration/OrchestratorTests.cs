@@ -305,3 +305,129 @@ public sealed class OrchestratorTests
         Assert.Equal(2UL, c.Service("web").Replicas);
     }
 }
+
+public sealed class OrchestratorModeTests
+{
+    private sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private static (MemoryStore Store, Orchestrator Orchestrator, ControlApi.ControlApi Control, Clock Clock) Setup(params string[] nodes)
+    {
+        var clock = new Clock();
+        var store = new MemoryStore(clock);
+        var replicated = new LocalReplicatedStore(store);
+        store.Update(tx =>
+        {
+            tx.Create(new Skiff.State.Cluster { Id = "c1" });
+            foreach (var n in nodes)
+            {
+                tx.Create(new Node { Id = n, Hostname = n, State = NodeState.Ready, NanoCpus = 2_000_000_000, MemoryBytes = 1L << 32 });
+            }
+        });
+        return (store, new Orchestrator(replicated, clock, NullLogger.Instance), new ControlApi.ControlApi(replicated, () => nodes[0], clock), clock);
+    }
+
+    /// <summary>Agents that run every task and finish those whose command is "true".</summary>
+    private static async Task RoundAsync(MemoryStore store, Orchestrator o, Clock clock)
+    {
+        await o.TickAsync(CancellationToken.None);
+        store.Update(tx =>
+        {
+            foreach (var t in tx.All<SwarmTask>().ToList())
+            {
+                var next = t.DesiredState > TaskState.Running && t.Status.State <= TaskState.Running ? TaskState.Shutdown
+                    : t.Status.State == TaskState.Assigned ? TaskState.Ready
+                    : t.Status.State == TaskState.Ready && t.DesiredState == TaskState.Running
+                        ? (t.Spec!.ContainerSpec!.Args is ["true"] ? TaskState.Complete : TaskState.Running)
+                    : t.Status.State;
+                if (next != t.Status.State)
+                {
+                    tx.Update(t with { Status = t.Status with { State = next, Timestamp = clock.Now } });
+                }
+            }
+        });
+        clock.Now += TimeSpan.FromMilliseconds(500);
+    }
+
+    private static ServiceSpecWire Spec(string name, ServiceModeWire mode, string arg = "sleep") => new()
+    {
+        Name = name,
+        Mode = mode,
+        TaskTemplate = new TaskSpecWire { ContainerSpec = new ContainerSpecWire { Image = "busybox", Args = [arg] } },
+    };
+
+    [Fact]
+    public async Task Global_OneTaskPerNode_AlsoOnANodeThatJoinsLater_NoneOnADrainedNode()
+    {
+        var (store, o, control, clock) = Setup("n1", "n2");
+        var id = await control.CreateServiceAsync(Spec("agent", new ServiceModeWire { Global = new GlobalMode() }), CancellationToken.None);
+        for (var i = 0; i < 10; i++)
+        {
+            await RoundAsync(store, o, clock);
+        }
+
+        Assert.Equal(["n1", "n2"], store.View(tx => tx.TasksByService(id).Where(t => t.Status.State == TaskState.Running).Select(t => t.NodeId!).Order().ToList()));
+
+        store.Update(tx => tx.Create(new Node { Id = "n3", Hostname = "n3", State = NodeState.Ready }));
+        store.Update(tx => tx.Update(tx.Get<Node>("n1")! with { Spec = tx.Get<Node>("n1")!.Spec with { Availability = NodeAvailability.Drain } }));
+        for (var i = 0; i < 10; i++)
+        {
+            await RoundAsync(store, o, clock);
+        }
+
+        Assert.Equal(["n2", "n3"], store.View(tx => tx.TasksByService(id).Where(t => t.Status.State == TaskState.Running).Select(t => t.NodeId!).Order().ToList()));
+    }
+
+    [Fact]
+    public async Task ReplicatedJob_RunsTotalCompletionsAtMostMaxConcurrentAtATime()
+    {
+        var (store, o, control, clock) = Setup("n1");
+        var id = await control.CreateServiceAsync(
+            Spec("batch", new ServiceModeWire { ReplicatedJob = new ReplicatedJobMode { MaxConcurrent = 2, TotalCompletions = 5 } }, "true"),
+            CancellationToken.None);
+        var maxActive = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            await RoundAsync(store, o, clock);
+            maxActive = Math.Max(maxActive, store.View(tx => tx.TasksByService(id).Count(t => t.Status.State is > TaskState.New and < TaskState.Complete)));
+        }
+
+        Assert.Equal(5, store.View(tx => tx.TasksByService(id).Count(t => t.Status.State == TaskState.Complete)));
+        Assert.InRange(maxActive, 1, 2);
+    }
+
+    [Fact]
+    public async Task Drain_MovesTasksOff_PauseKeepsThemButTakesNoNewOnes()
+    {
+        var (store, o, control, clock) = Setup("n1", "n2");
+        var id = await control.CreateServiceAsync(Spec("web", new ServiceModeWire { Replicated = new ReplicatedMode { Replicas = 4 } }), CancellationToken.None);
+        for (var i = 0; i < 10; i++)
+        {
+            await RoundAsync(store, o, clock);
+        }
+
+        var node = control.GetNode("n2");
+        await control.UpdateNodeAsync("n2", node.Meta.Version, new NodeSpecWire { Availability = "drain" }, CancellationToken.None);
+        for (var i = 0; i < 10; i++)
+        {
+            await RoundAsync(store, o, clock);
+        }
+
+        Assert.All(store.View(tx => tx.TasksByService(id).Where(t => t.DesiredState == TaskState.Running).ToList()), t => Assert.Equal("n1", t.NodeId));
+
+        node = control.GetNode("n2");
+        await control.UpdateNodeAsync("n2", node.Meta.Version, new NodeSpecWire { Availability = "pause" }, CancellationToken.None);
+        var s = control.GetService("web");
+        await control.UpdateServiceAsync("web", s.Meta.Version, Spec("web", new ServiceModeWire { Replicated = new ReplicatedMode { Replicas = 6 } }), false, CancellationToken.None);
+        for (var i = 0; i < 10; i++)
+        {
+            await RoundAsync(store, o, clock);
+        }
+
+        Assert.Equal(6, store.View(tx => tx.TasksByService(id).Count(t => t.DesiredState == TaskState.Running && t.NodeId == "n1")));
+    }
+}

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Skiff.Bench.SchedulerBenchmarks).Assembly).Run(args);
