@@ -230,6 +230,16 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
 
         // The agents adopted their containers: the same tasks, not replacements.
         Assert.Equal(tasksBefore, Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "web"));
+
+        // A port published in host mode answers on the node that runs the task.
+        var port = Skiffd.FreePort();
+        Ok(_n1, "service", "create", "-d", "--name", "httpd", "--publish", $"mode=host,published={port},target=80", "busybox", "httpd", "-f", "-p", "80");
+        Wait.Until(() => Rows(_n1.Docker("service", "ps", "-f", "desired-state=running", "httpd").Stdout).Any(x => x.Current.StartsWith("Running", StringComparison.Ordinal)),
+            Long, "the httpd task running");
+        Assert.Contains($"*:{port}->80/tcp", Ok(_n1, "service", "ps", "httpd"), StringComparison.Ordinal);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var answer = await http.GetAsync($"http://127.0.0.1:{port}/");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, answer.StatusCode); // busybox httpd with no index page: its own 404
     }
 
     private sealed record Row(string Id, string Name, string Image, string Node, string Desired, string Current);

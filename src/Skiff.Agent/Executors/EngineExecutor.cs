@@ -28,6 +28,10 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor,
 
     public const string TaskIdLabel = "com.docker.swarm.task.id";
 
+    // Creating and starting dozens of containers at once (service create --replicas 50) left runc create and
+    // runc init hanging on a 2-core host (every start timed out after 60 s); a few at a time finish in seconds.
+    private readonly SemaphoreSlim _starts = new(Math.Max(2, Environment.ProcessorCount));
+
     public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>([.. containers.All
             .Select(c => c.Config.Labels is { } l && l.TryGetValue(TaskIdLabel, out var id) ? id : null)
@@ -94,6 +98,7 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor,
                     .ToDictionary(g => g.Key, g => (List<PortBinding>?)[.. g.Select(p => new PortBinding { HostIp = "", HostPort = p.PublishedPort == 0 ? "" : p.PublishedPort.ToString(CultureInfo.InvariantCulture) })]),
             },
         };
+        await _starts.WaitAsync(ct);
         try
         {
             await containers.CreateAsync(request, task.ContainerName, ct);
@@ -107,6 +112,10 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor,
         {
             throw new TaskRejectedException(e.Message);
         }
+        finally
+        {
+            _starts.Release();
+        }
     }
 
     public async Task<ExecutorStatus> StartAsync(string taskId, CancellationToken ct)
@@ -114,7 +123,15 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor,
         var c = Find(taskId) ?? throw new InvalidOperationException($"task {taskId} has no container");
         if (!c.State.Running)
         {
-            await containers.StartAsync(c.Id, ct);
+            await _starts.WaitAsync(ct);
+            try
+            {
+                await containers.StartAsync(c.Id, ct);
+            }
+            finally
+            {
+                _starts.Release();
+            }
         }
 
         return Status(containers.Get(c.Id));
