@@ -77,18 +77,8 @@ public sealed class JoinTokensInfo
 }
 
 /// <summary><c>GET /swarm</c>: ClusterInfo plus the join tokens.</summary>
-public sealed class SwarmInspect
+public sealed class SwarmInspect : ClusterInfo
 {
-    public string ID { get; set; } = "";
-    public ObjectVersion Version { get; set; } = new();
-    public string CreatedAt { get; set; } = "";
-    public string UpdatedAt { get; set; } = "";
-    public SwarmSpec Spec { get; set; } = new();
-    public TlsInfo TLSInfo { get; set; } = new();
-    public bool RootRotationInProgress { get; set; }
-    public uint DataPathPort { get; set; }
-    public List<string> DefaultAddrPool { get; set; } = [];
-    public uint SubnetSize { get; set; }
     public JoinTokensInfo? JoinTokens { get; set; }
 }
 
@@ -117,7 +107,7 @@ public sealed class SwarmJoinRequest
 }
 
 /// <summary>The Swarm section of <c>GET /info</c> once in a swarm (ClusterInfo without tokens).</summary>
-public sealed class ClusterInfo
+public class ClusterInfo
 {
     public string ID { get; set; } = "";
     public ObjectVersion Version { get; set; } = new();

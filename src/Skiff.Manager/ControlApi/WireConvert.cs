@@ -61,35 +61,27 @@ public static class WireConvert
 
     public static SwarmInspect Swarm(Cluster c, bool withTokens)
     {
-        var info = ClusterInfo(c);
-        return new SwarmInspect
-        {
-            ID = info.ID,
-            Version = info.Version,
-            CreatedAt = info.CreatedAt,
-            UpdatedAt = info.UpdatedAt,
-            Spec = info.Spec,
-            TLSInfo = info.TLSInfo,
-            RootRotationInProgress = false,
-            DataPathPort = info.DataPathPort,
-            DefaultAddrPool = info.DefaultAddrPool,
-            SubnetSize = info.SubnetSize,
-            JoinTokens = withTokens ? new JoinTokensInfo { Worker = c.WorkerJoinToken, Manager = c.ManagerJoinToken } : null,
-        };
+        var swarm = Fill(new SwarmInspect(), c);
+        swarm.JoinTokens = withTokens ? new JoinTokensInfo { Worker = c.WorkerJoinToken, Manager = c.ManagerJoinToken } : null;
+        return swarm;
     }
 
-    public static ClusterInfo ClusterInfo(Cluster c) => new()
+    public static ClusterInfo ClusterInfo(Cluster c) => Fill(new ClusterInfo(), c);
+
+    private static T Fill<T>(T info, Cluster c)
+        where T : ClusterInfo
     {
-        ID = c.Id,
-        Version = new ObjectVersion { Index = c.Meta.Version },
-        CreatedAt = Rfc3339.Format(c.Meta.CreatedAt),
-        UpdatedAt = Rfc3339.Format(c.Meta.UpdatedAt),
-        Spec = SwarmSpec(c.Spec),
-        TLSInfo = TlsInfo(c.RootCaCertificatePem),
-        DataPathPort = c.DataPathPort,
-        DefaultAddrPool = [.. c.DefaultAddrPool],
-        SubnetSize = c.SubnetSize,
-    };
+        info.ID = c.Id;
+        info.Version = new ObjectVersion { Index = c.Meta.Version };
+        info.CreatedAt = Rfc3339.Format(c.Meta.CreatedAt);
+        info.UpdatedAt = Rfc3339.Format(c.Meta.UpdatedAt);
+        info.Spec = SwarmSpec(c.Spec);
+        info.TLSInfo = TlsInfo(c.RootCaCertificatePem);
+        info.DataPathPort = c.DataPathPort;
+        info.DefaultAddrPool = [.. c.DefaultAddrPool];
+        info.SubnetSize = c.SubnetSize;
+        return info;
+    }
 
     public static SwarmSpec SwarmSpec(ClusterSpec s) => new()
     {
