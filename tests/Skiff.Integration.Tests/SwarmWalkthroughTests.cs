@@ -14,7 +14,9 @@ namespace Skiff.Integration.Tests;
 [Collection("swarm")]
 public sealed partial class SwarmWalkthroughTests : IDisposable
 {
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+    // Generous: a container start on this host occasionally hangs in runc create until its 60 s timeout, and the
+    // restart policy then starts a replacement (bench/RESULTS.md; the cause is still open).
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(240);
     private readonly Skiffd _n1;
     private readonly Skiffd _moby;
     private readonly string _ip;
