@@ -6,7 +6,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Skiff.Agent;
 using Skiff.Agent.Executors;
 using Skiff.Api;
@@ -248,13 +247,13 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
             var listen = ParseListen(request.ListenAddr);
             var advertise = ResolveAdvertise(request.AdvertiseAddr, listen);
             var manager = WithPort(request.RemoteAddrs[0]);
-            var availability = ParseAvailability(request.Availability);
+            _ = ParseAvailability(request.Availability); // refused here; the manager applies it
 
             // 1. Fetch the root CA over TLS without trusting it yet, and check it against the token.
             byte[] rootDer;
             try
             {
-                using var insecure = Channel(manager, new System.Net.Security.SslClientAuthenticationOptions
+                using var insecure = SwarmChannel.Create(manager, new System.Net.Security.SslClientAuthenticationOptions
                 {
                     TargetHost = MutualTls.ManagerHostName,
                     RemoteCertificateValidationCallback = (_, _, _, _) => true,
@@ -279,7 +278,7 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
             IssueNodeCertificateResponse issued;
             try
             {
-                using var verified = Channel(manager, new System.Net.Security.SslClientAuthenticationOptions
+                using var verified = SwarmChannel.Create(manager, new System.Net.Security.SslClientAuthenticationOptions
                 {
                     TargetHost = MutualTls.ManagerHostName,
                     CertificateChainPolicy = root.CreateChainPolicy(),
@@ -296,7 +295,6 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
                 throw new SkiffException(e.StatusCode == StatusCode.InvalidArgument ? 400 : 500, $"rpc error: code = {e.StatusCode} desc = {e.Status.Detail}");
             }
 
-            _ = availability;
             using var pub = X509Certificate2.CreateFromPem(issued.CertificatePem);
             var certificate = Exportable(pub.CopyWithPrivateKey(key));
             var state = new SwarmNodeState
@@ -553,8 +551,6 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
             return false;
         }
     }
-
-    private static GrpcChannel Channel(string manager, System.Net.Security.SslClientAuthenticationOptions ssl) => SwarmChannel.Create(manager, ssl);
 
     private static ClusterSpec ClusterSpecFrom(SwarmSpec? spec)
     {

@@ -252,7 +252,6 @@ public sealed class ControlApi(IReplicatedStore replicated, Func<string?> leader
     public async Task RemoveServiceAsync(string idOrName, CancellationToken ct)
     {
         var service = GetService(idOrName);
-        var now = time.GetUtcNow();
         await WriteAsync(tx =>
         {
             foreach (var t in tx.TasksByService(service.Id))
@@ -265,7 +264,6 @@ public sealed class ControlApi(IReplicatedStore replicated, Func<string?> leader
 
             tx.Delete<Service>(service.Id);
         }, ct);
-        _ = now;
     }
 
     // ---- tasks ----

@@ -96,11 +96,6 @@ public static partial class SpecDefaults
             throw Invalid("secrets and configs are not supported yet; remove --secret/--config");
         }
 
-        if (spec.Mode!.Global is not null && spec.Mode.Replicated is not null)
-        {
-            throw Invalid("service mode must be exactly one of replicated, global, replicated-job, global-job");
-        }
-
         if (spec.TaskTemplate.RestartPolicy is { } rp)
         {
             if (rp.Condition is { Length: > 0 } c && c is not ("none" or "on-failure" or "any"))
