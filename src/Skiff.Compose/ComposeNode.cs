@@ -69,6 +69,14 @@ public sealed class ComposeScalar : ComposeNode
 
     public ComposeScalar WithValue(string value) => new(value, Style, File, Line, Column, Tag);
 
+    /// <summary>
+    /// The value came out of interpolation: compose-go reads <c>${X}</c> as a string before substituting, so the
+    /// schema sees a string unless the path is one compose-go casts (see <see cref="ComposeSchema"/>).
+    /// </summary>
+    internal bool Interpolated { get; private init; }
+
+    internal ComposeScalar WithInterpolatedValue(string value) => new(value, Style, File, Line, Column, Tag) { Interpolated = true };
+
     public override string ToString() => Value;
 }
 

@@ -17,12 +17,22 @@ public sealed class ComposeLoadOptions
     public Func<string, string?>? Lookup { get; init; }
 
     public string? Home { get; init; }
+
+    /// <summary>Active profiles (<c>--profile</c>); null takes <c>COMPOSE_PROFILES</c> (comma-separated) from <see cref="Lookup"/>. <c>*</c> enables every service.</summary>
+    public IReadOnlyList<string>? Profiles { get; init; }
+
+    /// <summary>Services named on the command line: enabled whatever their profiles, which then become active (compose-spec profiles).</summary>
+    public IReadOnlyList<string> ExplicitServices { get; init; } = [];
+
+    /// <summary>Reads the files named by <c>extends.file</c>, <c>include</c> and include <c>env_file</c>; default <see cref="File.ReadAllText(string)"/>.</summary>
+    public Func<string, string>? ReadFile { get; init; }
 }
 
 /// <summary>
-/// Builds the typed <see cref="ComposeProject"/>: reads each file, interpolates it, merges the documents
-/// (<see cref="ComposeMerger"/>), validates keys and types (errors name file:line:column and the path) and
-/// normalises short syntaxes to long ones like compose-go's loader.
+/// Builds the typed <see cref="ComposeProject"/>: reads each file, interpolates and schema-validates each document,
+/// resolves <c>extends</c> and <c>include</c>, merges the documents (<see cref="ComposeModelLoader"/>), validates keys,
+/// types and references (errors name file:line:column and the path), normalises short syntaxes to long ones like
+/// compose-go's loader, adds implicit dependencies, rejects dependency cycles and applies profiles.
 /// </summary>
 public static class ComposeProjectLoader
 {
@@ -71,33 +81,27 @@ public static class ComposeProjectLoader
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(options);
         var warnings = new List<string>();
-        var interpolation = new Interpolation(options.Lookup ?? (_ => null));
-        var documents = new List<ComposeMapping>();
-        foreach (var file in files)
-        {
-            foreach (var document in YamlLoader.LoadDocuments(file.Content, file.FileName))
-            {
-                if (document.ContainsKey("version"))
-                {
-                    warnings.Add($"{file.FileName}: {VersionObsoleteWarning}");
-                }
-
-                documents.Add((ComposeMapping)interpolation.Apply(document));
-            }
-        }
-
-        foreach (var name in interpolation.UnsetVariables.Distinct(StringComparer.Ordinal))
+        var lookup = options.Lookup ?? (_ => null);
+        var loader = new ComposeModelLoader(options.ReadFile ?? File.ReadAllText, options.Home, warnings);
+        var merged = loader.Load(files, options.ProjectDirectory, lookup, []);
+        foreach (var name in loader.UnsetVariables)
         {
             warnings.Add(Interpolation.UnsetVariableWarning(name));
         }
 
-        var merged = ComposeMerger.Merge(documents);
         var fromFile = merged["name"] is ComposeScalar { IsNull: false } n ? n.Value : null;
-        var projectName = ProjectName.Resolve(options.ProjectName, options.Lookup?.Invoke(ProjectName.EnvironmentVariable), fromFile, options.ProjectDirectory);
-        return Build(merged, projectName, options.ProjectDirectory, options.Home, warnings);
+        var projectName = ProjectName.Resolve(options.ProjectName, lookup(ProjectName.EnvironmentVariable), fromFile, options.ProjectDirectory);
+        var profiles = options.Profiles
+            ?? (lookup(ProfilesEnvironmentVariable) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return Build(merged, projectName, options.ProjectDirectory, options.Home, warnings, (profiles, options.ExplicitServices));
     }
 
-    /// <summary>Converts an already interpolated and merged tree; a <c>version</c> key yields the obsolete warning.</summary>
+    public const string ProfilesEnvironmentVariable = "COMPOSE_PROFILES";
+
+    /// <summary>
+    /// Converts an already interpolated and merged tree (no schema validation, extends or include; every service
+    /// is kept whatever its profiles); a <c>version</c> key yields the obsolete warning.
+    /// </summary>
     /// <exception cref="ComposeFileException">Type or validation error.</exception>
     public static ComposeProject FromTree(ComposeMapping tree, string projectName, string projectDirectory, string? home = null)
     {
@@ -111,7 +115,8 @@ public static class ComposeProjectLoader
         return Build(tree, projectName, projectDirectory, home, warnings);
     }
 
-    private static ComposeProject Build(ComposeMapping tree, string projectName, string projectDirectory, string? home, List<string> warnings)
+    /// <param name="selection">Active profiles and services named on the command line; null keeps every service.</param>
+    private static ComposeProject Build(ComposeMapping tree, string projectName, string projectDirectory, string? home, List<string> warnings, (IReadOnlyList<string> Profiles, IReadOnlyList<string> Explicit)? selection = null)
     {
         var r = new Reader(projectDirectory, home);
         r.CheckKeys(tree, "", TopLevelKeys);
@@ -122,13 +127,20 @@ public static class ComposeProjectLoader
         var services = new List<ServiceConfig>();
         var serviceMap = r.OptionalMap(tree["services"], "services");
         var serviceNames = serviceMap?.Keys.ToHashSet(StringComparer.Ordinal) ?? [];
-        var usesDefault = false;
         foreach (var entry in serviceMap?.Entries ?? [])
         {
-            var service = r.Service(entry.Key, entry.Value, declaredNetworks, declaredVolumes, serviceNames);
-            usesDefault |= service.Networks.ContainsKey("default");
-            services.Add(service);
+            services.Add(r.Service(entry.Key, entry.Value, declaredNetworks, declaredVolumes, serviceNames));
         }
+
+        ComposeGraph.CheckFileObjectReferences(serviceMap, tree);
+        ComposeGraph.CheckCycles(services, serviceMap);
+        if (selection is { } s)
+        {
+            services = ComposeGraph.EnabledServices(services, s.Profiles, s.Explicit, serviceMap);
+        }
+
+        // Only enabled services bring in the default network, as compose creates it only when one of them uses it.
+        var usesDefault = services.Any(service => service.Networks.ContainsKey("default"));
 
         var networks = new Dictionary<string, NetworkConfig>(StringComparer.Ordinal);
         foreach (var entry in networkNodes?.Entries ?? [])
@@ -347,6 +359,7 @@ public static class ComposeProjectLoader
 
             var serviceVolumes = Volumes(m["volumes"], p + ".volumes", volumes);
             var dependsOn = DependsOn(m["depends_on"], p + ".depends_on", services);
+            ComposeGraph.AddImplicitDependencies(dependsOn, m, name, services);
             Dictionary<string, ServiceNetwork?> serviceNetworks = [];
             switch (m["networks"])
             {

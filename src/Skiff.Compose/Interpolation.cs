@@ -126,7 +126,7 @@ public sealed class Interpolation
                 try
                 {
                     var value = Substitute(scalar.Value);
-                    return value == scalar.Value ? scalar : scalar.WithValue(value);
+                    return value == scalar.Value ? scalar : scalar.WithInterpolatedValue(value);
                 }
                 catch (InterpolationException e)
                 {

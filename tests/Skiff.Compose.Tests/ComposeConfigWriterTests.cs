@@ -17,6 +17,10 @@ public sealed class ComposeConfigWriterTests
                 build:
                   context: /tmp/tutorial
                   dockerfile: Dockerfile
+                depends_on:
+                  redis:
+                    condition: service_started
+                    required: true
                 deploy:
                   replicas: 5
                   resources:
@@ -73,6 +77,12 @@ public sealed class ComposeConfigWriterTests
                   "build": {
                     "context": "/tmp/tutorial",
                     "dockerfile": "Dockerfile"
+                  },
+                  "depends_on": {
+                    "redis": {
+                      "condition": "service_started",
+                      "required": true
+                    }
                   },
                   "deploy": {
                     "replicas": 5,

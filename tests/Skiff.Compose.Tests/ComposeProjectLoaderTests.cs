@@ -122,7 +122,8 @@ public sealed class ComposeProjectLoaderTests
                 labels: {x: y}
             networks:
               front: {}
-            """);
+            """,
+            n => n == "COMPOSE_PROFILES" ? "debug" : null);
         var db = project.Service("db")!;
         Assert.Equal(["CMD-SHELL", "pg_isready"], db.Healthcheck!.Test!);
         Assert.Equal(TimeSpan.FromSeconds(90), db.Healthcheck.Interval);
@@ -159,10 +160,11 @@ public sealed class ComposeProjectLoaderTests
     public static TheoryData<string, string> BadInputs => new()
     {
         { "services:\n  web:\n    image: a\n    ports:\n      - \"80:80:80\"\n", "compose.yaml:5:9: services.web.ports[0]: invalid port \"80:80:80\": invalid IP address \"80\"" },
-        { "services:\n  web:\n    image: a\n    foo: 1\n", "compose.yaml:4:5: services.web.foo: additional property \"foo\" is not allowed" },
-        { "bogus: 1\n", "compose.yaml:1:1: bogus: additional property \"bogus\" is not allowed" },
+        { "services:\n  web:\n    image: a\n    foo: 1\n", "compose.yaml:4:5: services.web Additional property foo is not allowed" },
+        { "bogus: 1\n", "compose.yaml:1:1: (root) Additional property bogus is not allowed" },
         { "services:\n  web:\n    image: a\n    scale: many\n", "compose.yaml:4:12: services.web.scale: must be an integer, got \"many\"" },
-        { "services:\n  web:\n    image: a\n    healthcheck:\n      interval: 10\n", "compose.yaml:5:17: services.web.healthcheck.interval: invalid duration \"10\"" },
+        { "services:\n  web:\n    image: a\n    healthcheck:\n      interval: 10\n", "compose.yaml:5:17: services.web.healthcheck.interval must be a string" },
+        { "services:\n  web:\n    image: a\n    healthcheck:\n      interval: ten\n", "compose.yaml:5:17: services.web.healthcheck.interval: invalid duration \"ten\"" },
         { "services:\n  web:\n    image: a\n    deploy:\n      resources:\n        limits:\n          memory: lots\n", "compose.yaml:7:19: services.web.deploy.resources.limits.memory: invalid memory size \"lots\"" },
         { "services:\n  web:\n    image: a\n    volumes: [\"a:b:c:d\"]\n", "compose.yaml:4:15: services.web.volumes[0]: invalid volume \"a:b:c:d\": too many colons" },
         { "services:\n  web:\n    image: a\n    volumes: [\"data:/d\"]\n", "compose.yaml:4:15: service \"web\" refers to undefined volume data: invalid compose project" },
@@ -170,7 +172,7 @@ public sealed class ComposeProjectLoaderTests
         { "services:\n  web:\n    image: a\n    depends_on: [db]\n", "compose.yaml:4:18: service \"web\" depends on undefined service \"db\": invalid compose project" },
         { "services:\n  web:\n    build: .\n    restart: sometimes\n", "compose.yaml:4:14: services.web.restart: invalid restart policy \"sometimes\"" },
         { "services:\n  web:\n    restart: always\n", "compose.yaml:3:5: services.web: service has neither an image nor a build context specified" },
-        { "services:\n  web:\n    image: a\n    deploy: 3\n", "compose.yaml:4:13: services.web.deploy: must be a mapping" },
+        { "services:\n  web:\n    image: a\n    deploy: 3\n", "compose.yaml:4:13: services.web.deploy must be a mapping or null" },
         { "services:\n  web:\n    image: a\n    ports: [{published: 80}]\n", "compose.yaml:4:13: services.web.ports[0]: target is required" },
     };
 
