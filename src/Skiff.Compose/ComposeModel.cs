@@ -69,6 +69,53 @@ public sealed class ServiceConfig
     public IReadOnlyList<string> Profiles { get; init; } = [];
 
     public int? Scale { get; init; }
+
+    public string? ContainerName { get; init; }
+
+    /// <summary><c>network_mode</c> as written: bridge, host, none, <c>service:NAME</c> or <c>container:NAME</c>.</summary>
+    public string? NetworkMode { get; init; }
+
+    /// <summary><c>volumes_from</c> entries as written (<c>svc</c>, <c>svc:ro</c>, <c>container:name</c>).</summary>
+    public IReadOnlyList<string> VolumesFrom { get; init; } = [];
+
+    public TimeSpan? StopGracePeriod { get; init; }
+
+    public string? StopSignal { get; init; }
+
+    public bool Tty { get; init; }
+
+    public bool StdinOpen { get; init; }
+
+    public bool Privileged { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    public bool? Init { get; init; }
+
+    /// <summary>Container ports exposed without publishing (<c>"3000"</c>, <c>"8000-8001/udp"</c>).</summary>
+    public IReadOnlyList<string> Expose { get; init; } = [];
+
+    /// <summary><c>host:ip</c> pairs (either <c>=</c> or <c>:</c> in the file).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+
+    public IReadOnlyList<string> Dns { get; init; } = [];
+
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+
+    public IReadOnlyList<string> CapDrop { get; init; } = [];
+
+    public IReadOnlyList<string> Tmpfs { get; init; } = [];
+
+    /// <summary><c>mem_limit</c> in bytes (a <c>deploy.resources.limits.memory</c> takes precedence).</summary>
+    public long? MemLimit { get; init; }
+
+    /// <summary><c>cpus</c> as nano-CPUs (a <c>deploy.resources.limits.cpus</c> takes precedence).</summary>
+    public long? NanoCpus { get; init; }
+
+    public string? PullPolicy { get; init; }
+
+    /// <summary>Keys the file sets that Skiff accepts but does not act on (each reported once by the commands).</summary>
+    public IReadOnlyList<string> UnsupportedKeys { get; init; } = [];
 }
 
 public sealed record BuildConfig(string Context, string Dockerfile, IReadOnlyDictionary<string, string?> Args);

@@ -55,6 +55,16 @@ public static class ComposeProjectLoader
         "tty", "ulimits", "use_api_socket", "user", "userns_mode", "uts", "volumes", "volumes_from", "working_dir",
     ];
 
+    /// <summary>Service keys the model carries; the rest of <see cref="ServiceKeys"/> is valid compose that Skiff
+    /// does not act on, listed per service in <see cref="ServiceConfig.UnsupportedKeys"/>.</summary>
+    private static readonly HashSet<string> ModelledServiceKeys =
+    [
+        "build", "cap_add", "cap_drop", "command", "container_name", "cpus", "depends_on", "deploy", "dns", "entrypoint", "env_file",
+        "environment", "expose", "extends", "extra_hosts", "healthcheck", "hostname", "image", "init", "labels", "links", "mem_limit",
+        "network_mode", "networks", "ports", "privileged", "profiles", "pull_policy", "read_only", "restart", "scale", "stdin_open",
+        "stop_grace_period", "stop_signal", "tmpfs", "tty", "user", "volumes", "volumes_from", "working_dir",
+    ];
+
     private static readonly HashSet<string> BuildKeys =
     [
         "additional_contexts", "args", "cache_from", "cache_to", "context", "dockerfile", "dockerfile_inline", "entitlements",
@@ -415,7 +425,42 @@ public static class ComposeProjectLoader
                 User = Str(m["user"], p + ".user"),
                 Profiles = StringList(m["profiles"], p + ".profiles"),
                 Scale = Int(m["scale"], p + ".scale"),
+                ContainerName = Str(m["container_name"], p + ".container_name"),
+                NetworkMode = Str(m["network_mode"], p + ".network_mode"),
+                VolumesFrom = StringList(m["volumes_from"], p + ".volumes_from"),
+                StopGracePeriod = Duration(m["stop_grace_period"], p + ".stop_grace_period"),
+                StopSignal = Str(m["stop_signal"], p + ".stop_signal"),
+                Tty = Bool(m["tty"], p + ".tty") ?? false,
+                StdinOpen = Bool(m["stdin_open"], p + ".stdin_open") ?? false,
+                Privileged = Bool(m["privileged"], p + ".privileged") ?? false,
+                ReadOnly = Bool(m["read_only"], p + ".read_only") ?? false,
+                Init = Bool(m["init"], p + ".init"),
+                Expose = StringList(m["expose"], p + ".expose"),
+                ExtraHosts = ExtraHostList(m["extra_hosts"], p + ".extra_hosts"),
+                Dns = StringList(m["dns"], p + ".dns", allowSingle: true),
+                CapAdd = StringList(m["cap_add"], p + ".cap_add"),
+                CapDrop = StringList(m["cap_drop"], p + ".cap_drop"),
+                Tmpfs = StringList(m["tmpfs"], p + ".tmpfs", allowSingle: true),
+                MemLimit = Convert(m["mem_limit"], p + ".mem_limit", ComposeUnits.ParseBytes, "memory size"),
+                NanoCpus = Convert(m["cpus"], p + ".cpus", ComposeUnits.ParseNanoCpus, "cpus"),
+                PullPolicy = Str(m["pull_policy"], p + ".pull_policy"),
+                UnsupportedKeys = m.Entries.Select(e => e.Key).Where(k => !ModelledServiceKeys.Contains(k) && !k.StartsWith("x-", StringComparison.Ordinal)).ToList(),
             };
+        }
+
+        /// <summary><c>extra_hosts</c> as a list (<c>host:ip</c> or <c>host=ip</c>) or a mapping; normalised to <c>host:ip</c>.</summary>
+        private IReadOnlyList<string> ExtraHostList(ComposeNode? node, string path)
+        {
+            if (node is ComposeMapping)
+            {
+                return KeyValues(node, path).Select(kv => $"{kv.Key}:{kv.Value}").ToList();
+            }
+
+            return StringList(node, path).Select(h =>
+            {
+                var eq = h.IndexOf('=', StringComparison.Ordinal);
+                return eq > 0 ? $"{h[..eq]}:{h[(eq + 1)..]}" : h;
+            }).ToList();
         }
 
         private static void CheckDeclared(ComposeNode at, string service, string name, HashSet<string> declared, string what)

@@ -8,11 +8,20 @@ internal static class NetworkEndpoints
     {
         var nets = engine.Networks;
 
+        // Swarm-scoped (overlay) networks live in the cluster store and are served by managers beside the local ones.
+        var swarm = app.Services.GetRequiredService<Swarm.SwarmNode>();
+
         app.MapGet("/networks", (HttpContext ctx) =>
         {
             var f = Http.Filters(ctx.Request);
             Http.CheckFilters(f, "dangling", "driver", "id", "label", "name", "scope", "type");
-            var list = nets.List().Select(nets.ToResource).Where(n =>
+            var all = nets.List().Select(nets.ToResource).ToList();
+            if (swarm.IsManager)
+            {
+                all.AddRange(swarm.Control.ListNetworks().Select(Skiff.Manager.ControlApi.ControlApi.NetworkResource));
+            }
+
+            var list = all.Where(n =>
                 (!f.TryGetValue("driver", out var d) || d.ContainsKey(n.Driver))
                 && (!f.TryGetValue("id", out var i) || i.Keys.Any(x => n.Id.StartsWith(x, StringComparison.Ordinal)))
                 && (!f.TryGetValue("name", out var nm) || nm.Keys.Any(x => n.Name.Contains(x, StringComparison.Ordinal)))
@@ -27,7 +36,16 @@ internal static class NetworkEndpoints
         app.MapGet("/networks/{id}", (string id, HttpContext ctx) =>
         {
             var scope = Http.Str(ctx.Request, "scope");
-            var n = nets.ToResource(nets.Find(id));
+            NetworkResource n;
+            try
+            {
+                n = nets.ToResource(nets.Find(id));
+            }
+            catch (NotFoundException) when (swarm.IsManager && swarm.Control.FindNetwork(id) is { } sn)
+            {
+                n = Skiff.Manager.ControlApi.ControlApi.NetworkResource(sn);
+            }
+
             if (scope is not null && scope != n.Scope)
             {
                 throw new NotFoundException($"network {id} not found");
@@ -39,12 +57,24 @@ internal static class NetworkEndpoints
         app.MapPost("/networks/create", async (HttpContext ctx) =>
         {
             var req = await Http.ReadJsonAsync(ctx, SkiffJson.Wire.NetworkCreateRequest);
+            if (req.Driver == "overlay" && swarm.IsManager)
+            {
+                var id = await swarm.Control.CreateNetworkAsync(req, ctx.RequestAborted);
+                return Http.Json(new NetworkCreateResponse { Id = id }, SkiffJson.Wire.NetworkCreateResponse, 201);
+            }
+
             var n = await nets.CreateAsync(req, ctx.RequestAborted);
             return Http.Json(new NetworkCreateResponse { Id = n.Id }, SkiffJson.Wire.NetworkCreateResponse, 201);
         });
 
         app.MapDelete("/networks/{id}", async (string id, HttpContext ctx) =>
         {
+            if (swarm.IsManager && swarm.Control.FindNetwork(id) is { } sn)
+            {
+                await swarm.Control.RemoveNetworkAsync(sn.Id, ctx.RequestAborted);
+                return Results.NoContent();
+            }
+
             await nets.RemoveAsync(id, ctx.RequestAborted);
             return Results.NoContent();
         });

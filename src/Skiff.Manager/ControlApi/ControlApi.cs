@@ -10,7 +10,7 @@ namespace Skiff.Manager.ControlApi;
 /// in Engine API shapes. Every write is one proposal; stale versions are refused with Docker's
 /// text; lookups accept an id, a name or a unique id prefix as dockerd does.
 /// </summary>
-public sealed class ControlApi(IReplicatedStore replicated, Func<string?> leaderNodeId, TimeProvider time)
+public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?> leaderNodeId, TimeProvider time)
 {
     private MemoryStore Store => replicated.Store;
 
@@ -171,6 +171,7 @@ public sealed class ControlApi(IReplicatedStore replicated, Func<string?> leader
         await WriteAsync(tx =>
         {
             CheckPortConflicts(tx, spec, id);
+            ResolveNetworks(tx, spec);
             tx.Create(new Service { Id = id, Spec = spec, SpecVersion = 1 });
         }, ct);
         return id;
@@ -244,6 +245,11 @@ public sealed class ControlApi(IReplicatedStore replicated, Func<string?> leader
         await WriteAsync(tx =>
         {
             CheckPortConflicts(tx, updated.Spec, updated.Id);
+            if (!rollback)
+            {
+                ResolveNetworks(tx, updated.Spec);
+            }
+
             tx.Update(updated);
         }, ct);
         return null;

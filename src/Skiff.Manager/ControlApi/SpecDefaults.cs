@@ -86,9 +86,17 @@ public static partial class SpecDefaults
             throw Invalid($"TaskSpec: runtime {runtime} is not supported (only container)");
         }
 
-        if (spec.Networks is { Count: > 0 } || spec.TaskTemplate.Networks is { Count: > 0 })
+        // The deprecated top-level Networks move into the task template, as swarmkit does; the control API then
+        // resolves each target to a swarm network.
+        if (spec.Networks is { Count: > 0 } top)
         {
-            throw Invalid("networks: service networks are not supported yet (overlay networks come with the networking work); remove --network");
+            if (spec.TaskTemplate.Networks is { Count: > 0 })
+            {
+                throw Invalid("networks must be given in TaskTemplate.Networks or Networks, not both");
+            }
+
+            spec.TaskTemplate.Networks = top;
+            spec.Networks = null;
         }
 
         if (container.Secrets is { Count: > 0 } || container.Configs is { Count: > 0 })
