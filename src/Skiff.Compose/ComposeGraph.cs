@@ -11,9 +11,10 @@ public static class ComposeGraph
     public const string ContainerPrefix = "container:";
 
     /// <summary>
-    /// Every service after its dependencies; otherwise in document order (a stable topological order, so
-    /// <c>up</c> starts services in the order the file lists them when nothing forces another). Dependencies on
-    /// services that are not in the project (optional ones disabled by profiles) are ignored.
+    /// Every service after its dependencies: repeatedly the first service in document order whose dependencies are
+    /// all placed (Kahn's order with document order as the tie-break, so <c>up</c> follows the file where nothing
+    /// forces another order). Dependencies on services that are not in the project (optional ones disabled by
+    /// profiles) are ignored.
     /// </summary>
     public static IReadOnlyList<ServiceConfig> StartOrder(ComposeProject project)
     {

@@ -284,10 +284,24 @@ internal sealed class ComposeModelLoader
         if (envFiles is null)
         {
             var dotEnv = Path.Combine(projectDirectory, ".env");
-            envFiles = File.Exists(dotEnv) ? [dotEnv] : [];
+            envFiles = Exists(dotEnv) ? [dotEnv] : [];
         }
 
         return (paths, projectDirectory, envFiles);
+    }
+
+    /// <summary>Through <see cref="_readFile"/>, so that tests and callers with their own file access see the same files.</summary>
+    private bool Exists(string path)
+    {
+        try
+        {
+            _readFile(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private Dictionary<string, string> ReadEnvFiles(List<string> files, ComposeNode at, Func<string, string?> lookup)

@@ -453,19 +453,25 @@ public static class ComposeSchema
             return raw.Select(x => x switch { "array" => "list", "object" => "mapping", _ => x }).ToList();
         }
 
+        /// <summary>
+        /// The schema object that produced a result, found by walking its evaluation path through the schema and
+        /// its <c>$ref</c>s (JsonSchema.Net 8's <c>SchemaLocation</c> is off under <c>items</c>).
+        /// </summary>
         private JsonElement? Subschema(EvaluationResults result)
         {
-            var fragment = result.SchemaLocation.Fragment;
-            if (!fragment.StartsWith("#/", StringComparison.Ordinal))
-            {
-                return null;
-            }
-
             var current = _schemaRoot;
-            foreach (var raw in fragment[2..].Split('/'))
+            foreach (var segment in Segments(result.EvaluationPath.ToString()))
             {
-                var segment = Unescape(Uri.UnescapeDataString(raw));
-                if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(segment, out var next))
+                if (segment == "$ref" && current.ValueKind == JsonValueKind.Object && current.TryGetProperty("$ref", out var reference))
+                {
+                    if (Resolve(reference.GetString()) is not { } target)
+                    {
+                        return null;
+                    }
+
+                    current = target;
+                }
+                else if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(segment, out var next))
                 {
                     current = next;
                 }
@@ -474,6 +480,26 @@ public static class ComposeSchema
                     current = current[i];
                 }
                 else
+                {
+                    return null;
+                }
+            }
+
+            return current;
+        }
+
+        /// <summary>A local reference (<c>#/definitions/service</c>); the compose schema has no other kind.</summary>
+        private JsonElement? Resolve(string? reference)
+        {
+            if (reference is null || !reference.StartsWith("#/", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var current = _schemaRoot;
+            foreach (var segment in reference[2..].Split('/').Select(Unescape))
+            {
+                if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(segment, out current))
                 {
                     return null;
                 }
