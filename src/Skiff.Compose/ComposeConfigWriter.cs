@@ -14,14 +14,19 @@ namespace Skiff.Compose;
 /// </summary>
 public static class ComposeConfigWriter
 {
+    /// <summary>
+    /// YAML as <c>docker compose config</c> prints it, with every <c>$</c> written <c>$$</c> (compose's
+    /// <c>escapeDollarSign</c>), so the output reads back to the same values when loaded with interpolation.
+    /// </summary>
     public static string ToYaml(ComposeProject project)
     {
         ArgumentNullException.ThrowIfNull(project);
         var sb = new StringBuilder();
         WriteYamlMap(sb, Build(project), 0);
-        return sb.ToString();
+        return sb.Replace("$", "$$").ToString();
     }
 
+    /// <summary><c>--format json</c>, with the same <c>$$</c> escaping as <see cref="ToYaml"/>.</summary>
     public static string ToJson(ComposeProject project)
     {
         ArgumentNullException.ThrowIfNull(project);
@@ -31,7 +36,7 @@ public static class ComposeConfigWriter
             WriteJson(writer, Build(project));
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        return Encoding.UTF8.GetString(stream.ToArray()).Replace("$", "$$", StringComparison.Ordinal) + "\n";
     }
 
     private abstract record Node;
@@ -223,6 +228,25 @@ public static class ComposeConfigWriter
         }
 
         m.Add("working_dir", S(s.WorkingDir));
+        m.Add("cap_add", L(s.CapAdd));
+        m.Add("cap_drop", L(s.CapDrop));
+        m.Add("container_name", S(s.ContainerName));
+        m.Add("cpus", s.NanoCpus is { } cpus ? new NumNode((cpus / 1e9).ToString("R", CultureInfo.InvariantCulture)) : null);
+        m.Add("dns", L(s.Dns));
+        m.Add("expose", L(s.Expose));
+        m.Add("extra_hosts", L(s.ExtraHosts));
+        m.Add("init", s.Init is { } init ? new BoolNode(init) : null);
+        m.Add("mem_limit", s.MemLimit is { } mem ? new StrNode(mem.ToString(CultureInfo.InvariantCulture)) : null);
+        m.Add("network_mode", S(s.NetworkMode));
+        m.Add("privileged", s.Privileged ? new BoolNode(true) : null);
+        m.Add("pull_policy", S(s.PullPolicy));
+        m.Add("read_only", s.ReadOnly ? new BoolNode(true) : null);
+        m.Add("stdin_open", s.StdinOpen ? new BoolNode(true) : null);
+        m.Add("stop_grace_period", D(s.StopGracePeriod));
+        m.Add("stop_signal", S(s.StopSignal));
+        m.Add("tmpfs", L(s.Tmpfs));
+        m.Add("tty", s.Tty ? new BoolNode(true) : null);
+        m.Add("volumes_from", L(s.VolumesFrom));
         return m.Sorted();
     }
 
