@@ -186,10 +186,11 @@ public sealed class JsonMessage
     public string? Id { get; set; }
     [JsonPropertyName("stream")]
     public string? Stream { get; set; }
-    [JsonPropertyName("error")]
-    public string? Error { get; set; }
+    // errorDetail before error: the order of dockerd's JSONMessage, which clients' golden files compare.
     [JsonPropertyName("errorDetail")]
     public ErrorDetail? ErrorDetail { get; set; }
+    [JsonPropertyName("error")]
+    public string? Error { get; set; }
     [JsonPropertyName("aux")]
     public Dictionary<string, string>? Aux { get; set; }
 }
@@ -204,6 +205,9 @@ public sealed class ProgressDetail
 
 public sealed class ErrorDetail
 {
+    /// <summary>A build step's exit code (a failed RUN), as dockerd sends it.</summary>
+    [JsonPropertyName("code")]
+    public int? Code { get; set; }
     [JsonPropertyName("message")]
     public string Message { get; set; } = "";
 }

@@ -160,6 +160,7 @@ internal static class CliApp
             SystemCommands.Register(this, _ctx);
             ContainerCommands.Register(this, _ctx);
             ImageCommands.Register(this, _ctx);
+            BuildCommands.Register(this, _ctx);
             NetworkCommands.Register(this, _ctx);
             VolumeCommands.Register(this, _ctx);
             SwarmCommands.Register(this, _ctx);

@@ -50,6 +50,7 @@ public static class DaemonHost
         SystemEndpoints.Map(app, engine);
         ContainerEndpoints.Map(app, engine);
         ImageEndpoints.Map(app, engine);
+        BuildEndpoints.Map(app, engine);
         NetworkEndpoints.Map(app, engine);
         VolumeEndpoints.Map(app, engine);
         SwarmEndpoints.Map(app, app.Services.GetRequiredService<Swarm.SwarmNode>());

@@ -1,5 +1,6 @@
 using Skiff.Api;
 using Skiff.Daemon.Api;
+using Skiff.Runtime.Build;
 using Skiff.Runtime.Containers;
 using Skiff.Runtime.Events;
 using Skiff.Runtime.Images;
@@ -27,6 +28,7 @@ public sealed class Engine : IAsyncDisposable
             new EngineOptions(options.DataRoot, options.ExecRoot, options.CgroupParent),
             Images, Volumes, Events, Networks, Runc, time, logs.CreateLogger<ContainerManager>());
         Networks.Containers = () => Containers.All;
+        Builder = new ImageBuilder(Images, Containers, options.DataRoot, time, logs.CreateLogger<ImageBuilder>());
         Id = LoadOrCreateId(options.DataRoot);
     }
 
@@ -37,6 +39,7 @@ public sealed class Engine : IAsyncDisposable
     public NetworkManager Networks { get; }
     public Runc Runc { get; }
     public ContainerManager Containers { get; }
+    public ImageBuilder Builder { get; }
     public string Id { get; }
 
     /// <summary>The Swarm section of /info, set once the swarm part of the daemon exists.</summary>

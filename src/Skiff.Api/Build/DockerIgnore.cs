@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Skiff.Runtime.Build;
+namespace Skiff.Api.Build;
 
 /// <summary>
 /// <c>.dockerignore</c> as Docker reads it (moby/patternmatcher/ignorefile + MatchesOrParentMatches): lines starting

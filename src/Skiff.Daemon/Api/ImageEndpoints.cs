@@ -15,11 +15,19 @@ internal static class ImageEndpoints
         {
             var f = Http.Filters(ctx.Request);
             Http.CheckFilters(f, "dangling", "label", "reference", "before", "since");
-            IEnumerable<ImageRecord> list = images.List();
+            var all = images.List();
+            var parents = all.Where(i => i.Parent is not null).Select(i => i.Parent!).ToHashSet(StringComparer.Ordinal);
+            IEnumerable<ImageRecord> list = all;
+            if (!Http.Bool(ctx.Request, "all"))
+            {
+                // A build's intermediate images (untagged, with a child) only show with -a, as in Docker.
+                list = list.Where(i => i.RepoTags.Count > 0 || !parents.Contains(i.Id));
+            }
+
             if (f.TryGetValue("dangling", out var d))
             {
                 var want = d.Keys.Any(k => k is "true" or "1");
-                list = list.Where(i => (i.RepoTags.Count == 0) == want);
+                list = list.Where(i => (i.RepoTags.Count == 0 && !parents.Contains(i.Id)) == want);
             }
 
             if (f.TryGetValue("label", out var l))
@@ -47,6 +55,7 @@ internal static class ImageEndpoints
             var rows = list.OrderByDescending(i => i.Created).Select(i => new ImageSummary
             {
                 Id = i.Id,
+                ParentId = i.Parent ?? "",
                 RepoTags = [.. i.RepoTags],
                 RepoDigests = [.. i.RepoDigests],
                 Created = i.Created.ToUnixTimeSeconds(),
@@ -130,9 +139,13 @@ internal static class ImageEndpoints
             Http.CheckFilters(f, "dangling", "label", "until");
             var danglingOnly = !f.TryGetValue("dangling", out var d) || d.Keys.Any(k => k is "true" or "1");
             var resp = new ImagePruneResponse();
-            foreach (var img in images.List())
+            var all = images.List();
+            var parents = all.Where(i => i.Parent is not null).Select(i => i.Parent!).ToHashSet(StringComparer.Ordinal);
+            foreach (var img in all)
             {
-                if (danglingOnly && img.RepoTags.Count > 0)
+                // A build's intermediate image is not dangling while its child exists (Docker's rule); it goes
+                // with that child.
+                if ((danglingOnly && img.RepoTags.Count > 0) || parents.Contains(img.Id))
                 {
                     continue;
                 }
@@ -287,6 +300,7 @@ internal static class ImageEndpoints
             Id = i.Id,
             RepoTags = [.. i.RepoTags],
             RepoDigests = [.. i.RepoDigests],
+            Parent = i.Parent ?? "",
             Created = Rfc3339.Format(i.Created),
             Config = i.Config.Config ?? new ContainerConfig(),
             ContainerConfig = new ContainerConfig(),

@@ -15,7 +15,17 @@ public sealed record ImageRecord(
     IReadOnlyList<string> RepoTags,
     IReadOnlyList<string> RepoDigests,
     DateTimeOffset Created,
-    long Size);
+    long Size)
+{
+    /// <summary>The image this one was built on (<c>docker build</c> steps), or null. Untagged images with a
+    /// child are the builder's intermediate images, hidden from <c>docker images</c> without <c>-a</c>.</summary>
+    public string? Parent { get; init; }
+}
+
+/// <summary>A new image on top of <see cref="ParentId"/> (null: scratch): the parent's layers plus
+/// <see cref="LayerTars"/> (uncompressed layer tar files, in order), with <see cref="Config"/>'s rootfs replaced
+/// by the resulting diff ids. <see cref="Config"/>'s history must already include the new steps.</summary>
+public sealed record ImageCommit(string? ParentId, IReadOnlyList<string> LayerTars, OciImageConfig Config);
 
 /// <summary>What the store reports so the daemon can emit Docker events (type "image").</summary>
 /// <param name="Action">load, import, pull, push, tag, untag, delete.</param>
@@ -44,6 +54,10 @@ public interface IImageStore
     ImageRecord Resolve(string reference);
 
     ImageRecord? TryResolve(string reference);
+
+    /// <summary>Stores the commit's layers (already present ones are reused) and its config, records the parent,
+    /// and returns the image (untagged). Nothing is registered unless every layer was stored.</summary>
+    Task<ImageRecord> CommitAsync(ImageCommit commit, CancellationToken ct);
 
     /// <summary>Adds repo:tag to the image (moving the tag if another image had it).</summary>
     void Tag(string sourceReference, string repository, string? tag);

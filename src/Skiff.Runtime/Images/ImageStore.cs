@@ -18,9 +18,13 @@ public sealed class ImageStore : IImageStore
     private readonly string _configsDir;
     private readonly string _tmpDir;
     private readonly string _repositoriesPath;
+    private readonly string _parentsDir;
     private readonly ILogger<ImageStore>? _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, CachedImage> _images = new(StringComparer.Ordinal);
+
+    /// <summary>Child id -> parent id, for images made by <see cref="CommitAsync"/> (<c>image/parents/sha256/&lt;hex&gt;</c>).</summary>
+    private readonly Dictionary<string, string> _parents = new(StringComparer.Ordinal);
     private readonly ImageRepositoriesFile _repositories;
 
     public ImageStore(string dataRoot, ILogger<ImageStore>? logger = null)
@@ -31,7 +35,9 @@ public sealed class ImageStore : IImageStore
         _configsDir = Path.Combine(_root, "configs", "sha256");
         _tmpDir = Path.Combine(_root, "tmp");
         _repositoriesPath = Path.Combine(_root, "repositories.json");
+        _parentsDir = Path.Combine(_root, "parents", "sha256");
         Directory.CreateDirectory(_layersDir);
+        Directory.CreateDirectory(_parentsDir);
         Directory.CreateDirectory(_configsDir);
         if (Directory.Exists(_tmpDir))
         {
@@ -51,6 +57,16 @@ public sealed class ImageStore : IImageStore
             catch (BadRequestException ex)
             {
                 _logger?.LogWarning("ignoring unreadable image config {File}: {Error}", file, ex.Message);
+            }
+        }
+
+        foreach (var file in Directory.EnumerateFiles(_parentsDir))
+        {
+            var child = "sha256:" + Path.GetFileName(file);
+            var parent = File.ReadAllText(file).Trim();
+            if (_images.ContainsKey(child) && _images.ContainsKey(parent))
+            {
+                _parents[child] = parent;
             }
         }
 
@@ -153,7 +169,7 @@ public sealed class ImageStore : IImageStore
             size += LayerSize(diffId);
         }
 
-        return new ImageRecord(image.Id, image.Config, tags, digests, image.Created, size);
+        return new ImageRecord(image.Id, image.Config, tags, digests, image.Created, size) { Parent = _parents.GetValueOrDefault(image.Id) };
     }
 
     private long LayerSize(string diffId)
@@ -255,14 +271,21 @@ public sealed class ImageStore : IImageStore
             }
 
             SaveRepositories();
-            var image = _images[id];
-            _images.Remove(id);
-            File.Delete(ConfigPath(id));
-            result.Add(new ImageDeleteResponseItem { Deleted = id });
-            events.Add(new ImageEvent("delete", id, null));
+            var deleted = new List<CachedImage>();
+            var parent = noPrune ? null : ParentOf(id);
+            DeleteImageLocked(id, result, events, deleted);
+
+            // As Docker: untagged parents (a build's intermediate images) that are left without children go too.
+            while (parent is not null && _images.ContainsKey(parent) && !_repositories.Tags.ContainsValue(parent)
+                   && !_parents.ContainsValue(parent) && !isInUse(parent))
+            {
+                var next = ParentOf(parent);
+                DeleteImageLocked(parent, result, events, deleted);
+                parent = next;
+            }
 
             var stillUsed = _images.Values.SelectMany(i => i.Config.RootFs.DiffIds).ToHashSet(StringComparer.Ordinal);
-            foreach (var diffId in image.Config.RootFs.DiffIds.Distinct().Where(d => !stillUsed.Contains(d)))
+            foreach (var diffId in deleted.SelectMany(i => i.Config.RootFs.DiffIds).Distinct().Where(d => !stillUsed.Contains(d)))
             {
                 DeleteLayer(diffId);
             }
@@ -276,6 +299,29 @@ public sealed class ImageStore : IImageStore
         }
 
         return result;
+    }
+
+    private string? ParentOf(string id) => _parents.GetValueOrDefault(id);
+
+    /// <summary>Caller holds the lock: forgets the image, its config blob, its digests and its parent link.</summary>
+    private void DeleteImageLocked(string id, List<ImageDeleteResponseItem> result, List<ImageEvent> events, List<CachedImage> deleted)
+    {
+        foreach (var key in _repositories.Digests.Where(kv => kv.Value == id).Select(kv => kv.Key).ToList())
+        {
+            _repositories.Digests.Remove(key);
+        }
+
+        SaveRepositories();
+        deleted.Add(_images[id]);
+        _images.Remove(id);
+        File.Delete(ConfigPath(id));
+        if (_parents.Remove(id))
+        {
+            File.Delete(Path.Combine(_parentsDir, Hex(id)));
+        }
+
+        result.Add(new ImageDeleteResponseItem { Deleted = id });
+        events.Add(new ImageEvent("delete", id, null));
     }
 
     /// <summary>True when the reference names a repository (tag or digest) rather than the image id.</summary>
@@ -408,6 +454,41 @@ public sealed class ImageStore : IImageStore
         }
 
         Raise("import", id, name);
+        return Resolve(id);
+    }
+
+    public async Task<ImageRecord> CommitAsync(ImageCommit commit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        var diffIds = new List<string>();
+        if (commit.ParentId is not null)
+        {
+            diffIds.AddRange(Resolve(commit.ParentId).Config.RootFs.DiffIds);
+        }
+
+        foreach (var tar in commit.LayerTars)
+        {
+            await using var file = File.OpenRead(tar);
+            diffIds.Add(await AddLayerAsync(file, null, ct));
+        }
+
+        var config = commit.Config;
+        config.RootFs = new OciRootFs { DiffIds = diffIds };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(config, SkiffJson.Default.OciImageConfig);
+        var id = HashingStream.Sha256(bytes);
+        lock (_lock)
+        {
+            // The parent link is written before the config so that a crash in between cannot leave an image
+            // whose parent is forgotten (a stray link to a missing image is dropped at start-up).
+            if (commit.ParentId is not null)
+            {
+                var parentId = ResolveId(commit.ParentId) ?? throw new NotFoundException($"No such image: {commit.ParentId}");
+                WriteAtomic(Path.Combine(_parentsDir, Hex(id)), System.Text.Encoding.ASCII.GetBytes(parentId));
+                _parents[id] = parentId;
+            }
+        }
+
+        CommitImage(bytes, new CachedImage(id, config, ParseCreated(config.Created)));
         return Resolve(id);
     }
 

@@ -1,4 +1,4 @@
-using Skiff.Runtime.Build;
+using Skiff.Api.Build;
 
 namespace Skiff.Runtime.Tests.Build;
 
