@@ -30,6 +30,8 @@ public sealed partial class ImageBuilder
                 Env = env is null ? null : [.. env],
                 WorkingDir = step.Config.WorkingDir,
                 User = step.Config.User,
+                // The image's HEALTHCHECK is for the containers it will run, not for its own build steps.
+                Healthcheck = new HealthConfig { Test = ["NONE"] },
                 HostConfig = hostConfig,
             };
             var created = await builder._containers.CreateAsync(create, null, ct);
