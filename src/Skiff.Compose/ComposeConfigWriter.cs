@@ -247,8 +247,19 @@ public static class ComposeConfigWriter
         m.Add("tmpfs", L(s.Tmpfs));
         m.Add("tty", s.Tty ? new BoolNode(true) : null);
         m.Add("volumes_from", L(s.VolumesFrom));
+        m.Add("secrets", FileReferences(s.Secrets));
+        m.Add("configs", FileReferences(s.Configs));
         return m.Sorted();
     }
+
+    private static ListNode? FileReferences(IReadOnlyList<ServiceFileReference> references) => references.Count == 0
+        ? null
+        : new ListNode([.. references.Select(r => (Node)new MapNode()
+            .Add("source", S(r.Source))
+            .Add("target", S(r.Target))
+            .Add("uid", S(r.Uid))
+            .Add("gid", S(r.Gid))
+            .Add("mode", S(r.Mode)))]);
 
     private static Node Volume(ServiceVolume v)
     {

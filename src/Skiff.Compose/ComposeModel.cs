@@ -116,7 +116,16 @@ public sealed class ServiceConfig
 
     /// <summary>Keys the file sets that Skiff accepts but does not act on (each reported once by the commands).</summary>
     public IReadOnlyList<string> UnsupportedKeys { get; init; } = [];
+
+    /// <summary>Top-level secrets the service uses (short syntax: the source only); the loader checks they are declared.</summary>
+    public IReadOnlyList<ServiceFileReference> Secrets { get; init; } = [];
+
+    /// <summary>Top-level configs the service uses, as <see cref="Secrets"/>.</summary>
+    public IReadOnlyList<ServiceFileReference> Configs { get; init; } = [];
 }
+
+/// <summary>A service's use of a secret or config; null fields were not written (the engine's defaults apply). <c>Mode</c> as written (<c>0440</c>).</summary>
+public sealed record ServiceFileReference(string Source, string? Target, string? Uid, string? Gid, string? Mode);
 
 public sealed record BuildConfig(string Context, string Dockerfile, IReadOnlyDictionary<string, string?> Args);
 

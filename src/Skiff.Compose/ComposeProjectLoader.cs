@@ -445,7 +445,44 @@ public static class ComposeProjectLoader
                 NanoCpus = Convert(m["cpus"], p + ".cpus", ComposeUnits.ParseNanoCpus, "cpus"),
                 PullPolicy = Str(m["pull_policy"], p + ".pull_policy"),
                 UnsupportedKeys = m.Entries.Select(e => e.Key).Where(k => !ModelledServiceKeys.Contains(k) && !k.StartsWith("x-", StringComparison.Ordinal)).ToList(),
+                Secrets = FileReferences(m["secrets"], p + ".secrets"),
+                Configs = FileReferences(m["configs"], p + ".configs"),
             };
+        }
+
+        /// <summary>Service <c>secrets</c>/<c>configs</c>: a name, or <c>{source, target, uid, gid, mode}</c>.</summary>
+        private List<ServiceFileReference> FileReferences(ComposeNode? node, string path)
+        {
+            var result = new List<ServiceFileReference>();
+            if (node is null or ComposeScalar { IsNull: true })
+            {
+                return result;
+            }
+
+            if (node is not ComposeSequence seq)
+            {
+                throw Error(node, path, "must be a list");
+            }
+
+            for (var i = 0; i < seq.Items.Count; i++)
+            {
+                var ip = $"{path}[{i}]";
+                if (seq.Items[i] is ComposeScalar s)
+                {
+                    result.Add(new ServiceFileReference(s.Value, null, null, null, null));
+                    continue;
+                }
+
+                var rm = Map(seq.Items[i], ip, ["source", "target", "uid", "gid", "mode"]);
+                result.Add(new ServiceFileReference(
+                    Str(rm["source"], ip + ".source") ?? throw Error(rm, ip, "source is required"),
+                    Str(rm["target"], ip + ".target"),
+                    Str(rm["uid"], ip + ".uid"),
+                    Str(rm["gid"], ip + ".gid"),
+                    Str(rm["mode"], ip + ".mode")));
+            }
+
+            return result;
         }
 
         /// <summary><c>extra_hosts</c> as a list (<c>host:ip</c> or <c>host=ip</c>) or a mapping; normalised to <c>host:ip</c>.</summary>
