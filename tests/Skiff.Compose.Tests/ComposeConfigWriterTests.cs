@@ -219,4 +219,17 @@ public sealed class ComposeConfigWriterTests
     {
         Assert.Equal(expected, ComposeConfigWriter.Quote(value));
     }
+
+    [Fact]
+    public void ToYamlAndToJson_DollarsEscaped_OutputReloadsToTheSameValues()
+    {
+        // "$$HOME" in the file is the literal $HOME; compose config writes it back as $$HOME.
+        var project = ComposeProjectLoaderTests.Load("services:\n  web:\n    image: a\n    environment:\n      P: \"$$HOME/x\"\n");
+        Assert.Equal("$HOME/x", project.Service("web")!.Environment["P"]);
+        var yaml = ComposeConfigWriter.ToYaml(project);
+        Assert.Contains("P: $$HOME/x\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("\"P\": \"$$HOME/x\"", ComposeConfigWriter.ToJson(project), StringComparison.Ordinal);
+        var reloaded = ComposeProjectLoaderTests.Load(yaml);
+        Assert.Equal("$HOME/x", reloaded.Service("web")!.Environment["P"]);
+    }
 }

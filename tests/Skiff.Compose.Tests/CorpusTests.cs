@@ -31,8 +31,12 @@ public sealed class CorpusTests
         }
         else
         {
-            var actual = ComposeConfigWriter.ToYaml(Load()).Replace(dir, "$DIR", StringComparison.Ordinal);
-            Assert.Equal(File.ReadAllText(Path.Combine(dir, "expected.yaml")), actual);
+            var output = ComposeConfigWriter.ToYaml(Load());
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "expected.yaml")), output.Replace(dir, "$DIR", StringComparison.Ordinal));
+
+            // compose config's output is itself a compose file that loads to the same project.
+            var again = ComposeProjectLoader.Load([new ComposeFileSource("config.yaml", output)], options);
+            Assert.Equal(output, ComposeConfigWriter.ToYaml(again));
         }
     }
 }
