@@ -166,6 +166,8 @@ internal static class CliApp
             SwarmCommands.Register(this, _ctx);
             NodeCommands.Register(this, _ctx);
             ServiceCommands.Register(this, _ctx);
+            ComposeCommands.Register(this, _ctx);
+            StackCommands.Register(this, _ctx);
         }
 
         /// <summary>

@@ -69,6 +69,9 @@ internal sealed class CliContext : IDisposable
     /// <summary>Waits between polls (service progress); tests replace it with a clock that advances instantly.</summary>
     public Func<TimeSpan, CancellationToken, Task> Delay { get; set; }
 
+    /// <summary>The directory relative paths are taken from (compose files, build contexts); tests substitute it.</summary>
+    public Func<string> WorkingDirectory { get; init; } = () => Environment.CurrentDirectory;
+
     /// <summary>Set from the global <c>-H/--host</c> flag before a command runs.</summary>
     public string? HostFlag { get; set; }
 

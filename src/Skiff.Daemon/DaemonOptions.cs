@@ -16,5 +16,9 @@ public sealed record DaemonOptions
     public string? NodeHostname { get; init; }
     public string CgroupParent { get; init; } = "/skiff";
 
+    /// <summary><c>--ip</c>: the host address published ports bind to when a binding names none (Docker's
+    /// <c>--ip</c>); null is every address. Lets several nodes on one machine publish the same port.</summary>
+    public string? DefaultBindIp { get; init; }
+
     public string DefaultSocket => Path.Combine(ExecRoot, "skiff.sock");
 }

@@ -22,7 +22,7 @@ public sealed class Engine : IAsyncDisposable
         Images = new ImageStore(options.DataRoot, logs.CreateLogger<ImageStore>());
         Images.Changed += e => Events.Publish("image", e.Action, e.Id, e.Name is null ? null : new Dictionary<string, string> { ["name"] = e.Name });
         Volumes = new VolumeStore(options.DataRoot, Events);
-        Networks = new NetworkManager(new NetworkManagerOptions(options.DataRoot, options.ExecRoot, options.BridgeName, options.BridgeCidr), Events, logs.CreateLogger<NetworkManager>());
+        Networks = new NetworkManager(new NetworkManagerOptions(options.DataRoot, options.ExecRoot, options.BridgeName, options.BridgeCidr, options.DefaultBindIp), Events, logs.CreateLogger<NetworkManager>());
         Runc = new Runc(new RuntimePaths(options.ExecRoot), Runc.Find("runc"), Runc.Find("conmon"));
         Containers = new ContainerManager(
             new EngineOptions(options.DataRoot, options.ExecRoot, options.CgroupParent),

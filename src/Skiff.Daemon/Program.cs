@@ -12,11 +12,12 @@ var tlsCaOpt = new Option<string?>("--tlscacert") { Description = "Trust certs s
 var tlsCertOpt = new Option<string?>("--tlscert") { Description = "Path to TLS certificate file" };
 var tlsKeyOpt = new Option<string?>("--tlskey") { Description = "Path to TLS key file" };
 var hostnameOpt = new Option<string?>("--hostname") { Description = "Node hostname reported by info (defaults to the machine's)" };
+var ipOpt = new Option<string?>("--ip") { Description = "Default IP when binding container ports (default 0.0.0.0)" };
 var cgroupOpt = new Option<string>("--cgroup-parent") { Description = "Parent cgroup of containers", DefaultValueFactory = _ => "/skiff" };
 
 var root = new RootCommand("skiffd: the Skiff container engine (Docker Engine API v1.41)")
 {
-    hostOpt, dataRootOpt, execRootOpt, bridgeOpt, cidrOpt, levelOpt, tlsVerifyOpt, tlsCaOpt, tlsCertOpt, tlsKeyOpt, hostnameOpt, cgroupOpt,
+    hostOpt, dataRootOpt, execRootOpt, bridgeOpt, cidrOpt, levelOpt, tlsVerifyOpt, tlsCaOpt, tlsCertOpt, tlsKeyOpt, hostnameOpt, cgroupOpt, ipOpt,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -35,7 +36,14 @@ root.SetAction(async (parse, ct) =>
         TlsKey = parse.GetValue(tlsKeyOpt),
         NodeHostname = parse.GetValue(hostnameOpt),
         CgroupParent = parse.GetValue(cgroupOpt)!,
+        DefaultBindIp = parse.GetValue(ipOpt),
     };
+    if (options.DefaultBindIp is { } bindIp && (!System.Net.IPAddress.TryParse(bindIp, out var parsed) || parsed.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
+    {
+        Console.Error.WriteLine($"skiffd: --ip {bindIp}: not an IPv4 address");
+        return 1;
+    }
+
     if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("SKIFF_ALLOW_NONROOT") != "1")
     {
         Console.Error.WriteLine("skiffd: must run as root (containers need namespaces, cgroups and mounts)");

@@ -1,15 +1,19 @@
 using System.Globalization;
 using Skiff.Api;
 using Skiff.Runtime.Containers;
+using Skiff.Runtime.Images;
 
 namespace Skiff.Agent.Executors;
 
 /// <summary>
 /// Runs tasks as containers of the local engine (runc under conmon), named and labelled as Docker
 /// names and labels swarm containers, so <c>docker ps</c> on a node shows them as users expect and
-/// an agent restart finds them again by label.
+/// an agent restart finds them again by label. An image the node does not have is pulled first when its name
+/// starts with a registry (<c>127.0.0.1:5000/web</c>), as Docker's agent pulls: a stack's built image pushed to a
+/// registry reaches every node. Docker Hub names are not pulled by the agent (hosts here have no route to Docker
+/// Hub and its client has no timeout); they must be loaded or pulled on the node.
 /// </summary>
-public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor, ITaskLogs
+public sealed class EngineExecutor(ContainerManager containers, IImageStore? images = null) : ITaskExecutor, ITaskLogs
 {
     public async IAsyncEnumerable<TaskLogLine> LogsAsync(
         string taskId, bool follow, int? tail, DateTimeOffset? since, DateTimeOffset? until,
@@ -98,6 +102,18 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor,
                     .ToDictionary(g => g.Key, g => (List<PortBinding>?)[.. g.Select(p => new PortBinding { HostIp = "", HostPort = p.PublishedPort == 0 ? "" : p.PublishedPort.ToString(CultureInfo.InvariantCulture) })]),
             },
         };
+        if (images is not null && images.TryResolve(request.Image!) is null && NamesRegistry(request.Image!))
+        {
+            try
+            {
+                await images.PullAsync(request.Image!, _ => { }, ct);
+            }
+            catch (Exception e) when (e is SkiffException or HttpRequestException or IOException)
+            {
+                throw new TaskRejectedException($"No such image: {request.Image} (pull failed: {e.Message})");
+            }
+        }
+
         await _starts.WaitAsync(ct);
         try
         {
@@ -116,6 +132,12 @@ public sealed class EngineExecutor(ContainerManager containers) : ITaskExecutor,
         {
             _starts.Release();
         }
+    }
+
+    private static bool NamesRegistry(string image)
+    {
+        var first = image.Split('/')[0];
+        return image.Contains('/', StringComparison.Ordinal) && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
     }
 
     public async Task<ExecutorStatus> StartAsync(string taskId, CancellationToken ct)

@@ -11,7 +11,8 @@ using Skiff.Runtime.Util;
 
 namespace Skiff.Runtime.Networking;
 
-public sealed record NetworkManagerOptions(string DataRoot, string ExecRoot, string BridgeName, string BridgeCidr);
+/// <param name="DefaultBindIp">Address for port bindings that name none (dockerd's <c>--ip</c>); null binds every address.</param>
+public sealed record NetworkManagerOptions(string DataRoot, string ExecRoot, string BridgeName, string BridgeCidr, string? DefaultBindIp = null);
 
 /// <summary>A local network as persisted in <c>{data-root}/network/networks.json</c>.</summary>
 public sealed class NetworkRecord
@@ -583,7 +584,8 @@ public sealed class NetworkManager : IContainerNetworking, IAsyncDisposable
                 var outList = new List<PortBinding>();
                 foreach (var b in list ?? [])
                 {
-                    IPAddress? hostIp = string.IsNullOrEmpty(b.HostIp) ? null : IPAddress.Parse(b.HostIp);
+                    IPAddress? hostIp = !string.IsNullOrEmpty(b.HostIp) ? IPAddress.Parse(b.HostIp)
+                        : _options.DefaultBindIp is { } defaultIp ? IPAddress.Parse(defaultIp) : null;
                     if (hostIp is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 })
                     {
                         continue;
