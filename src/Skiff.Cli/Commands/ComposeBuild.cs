@@ -21,7 +21,7 @@ internal static partial class ComposeCommands
         cmd.Arguments.Add(services);
         cmd.SetAction(async (pr, ct) =>
         {
-            var project = Load(pr, ctx, po).Project;
+            var project = Load(pr, ctx, po, services: pr.GetValue(services)).Project;
             var args = Common.KeyValues(pr.GetValue(buildArg) ?? []) ?? [];
             foreach (var s in ComposePlanner.StartOrder(project, pr.GetValue(services) ?? [], noDeps: true).Where(s => s.Build is not null))
             {

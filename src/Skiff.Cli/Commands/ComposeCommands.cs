@@ -64,7 +64,7 @@ internal static partial class ComposeCommands
     /// Finds the files (<c>-f</c>, <c>COMPOSE_FILE</c>, or discovery upwards from the working directory), reads
     /// <c>.env</c> (or <c>--env-file</c>) and loads the model; file problems become one-line errors.
     /// </summary>
-    private static Loaded Load(ParseResult pr, CliContext ctx, ProjectOptions po, bool print = true)
+    private static Loaded Load(ParseResult pr, CliContext ctx, ProjectOptions po, bool print = true, IReadOnlyList<string>? services = null)
     {
         var cwd = ctx.WorkingDirectory();
         var given = pr.GetValue(po.Files) ?? [];
@@ -139,6 +139,8 @@ internal static partial class ComposeCommands
                 ProjectName = pr.GetValue(po.Name),
                 Lookup = Lookup,
                 Home = ctx.GetEnv("HOME"),
+                Profiles = pr.GetValue(po.Profiles) is { Length: > 0 } profiles ? profiles : null,
+                ExplicitServices = services ?? [],
             });
         }
         catch (Exception e) when (e is ComposeFileException or InterpolationException or ComposeEngineException)

@@ -194,7 +194,7 @@ internal static partial class ComposeCommands
         cmd.Arguments.Add(services);
         cmd.SetAction(async (pr, ct) =>
         {
-            var project = Load(pr, ctx, po).Project;
+            var project = Load(pr, ctx, po, services: pr.GetValue(services)).Project;
             var selected = pr.GetValue(services) ?? [];
             foreach (var s in ComposePlanner.StartOrder(project, selected, noDeps: true))
             {

@@ -35,7 +35,7 @@ internal static partial class ComposeCommands
         app.PassThrough.Add(cmd);
         cmd.SetAction(async (pr, ct) =>
         {
-            var loaded = Load(pr, ctx, po);
+            var loaded = Load(pr, ctx, po, services: [pr.GetValue(service)!]);
             var project = loaded.Project;
             var svc = project.Service(pr.GetValue(service)!) ?? throw new CliException($"no such service: {pr.GetValue(service)}");
 

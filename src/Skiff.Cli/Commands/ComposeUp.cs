@@ -57,7 +57,7 @@ internal static partial class ComposeCommands
                 scales[s[..eq]] = n;
             }
 
-            var loaded = Load(pr, ctx, po);
+            var loaded = Load(pr, ctx, po, services: pr.GetValue(services));
             var options = new UpOptions { ForceRecreate = pr.GetValue(forceRecreate), NoRecreate = pr.GetValue(noRecreate), Scale = scales };
             var selected = pr.GetValue(services) ?? [];
             var started = await UpAsync(ctx, loaded, selected, options, pr.GetValue(noDeps), pr.GetValue(removeOrphans), pr.GetValue(build), pr.GetValue(noBuild), !pr.GetValue(noStart), ct);

@@ -209,9 +209,8 @@ public static class ComposePlanner
         $"Found orphan containers ([{string.Join(' ', orphans.Select(o => o.Name))}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.";
 
     /// <summary>
-    /// Services in start order: dependencies (<c>depends_on</c>, <c>links</c>, <c>network_mode: service:</c>,
-    /// <c>volumes_from</c>) first, otherwise document order. <paramref name="selected"/> (empty = all) is closed
-    /// over dependencies unless <paramref name="noDeps"/>.
+    /// Services in start order (<see cref="ComposeGraph"/>: dependencies first, otherwise document order).
+    /// <paramref name="selected"/> (empty = all) is closed over dependencies unless <paramref name="noDeps"/>.
     /// </summary>
     public static IReadOnlyList<ServiceConfig> StartOrder(ComposeProject project, IReadOnlyCollection<string> selected, bool noDeps)
     {
@@ -225,57 +224,14 @@ public static class ComposePlanner
             }
         }
 
-        var wanted = new HashSet<string>(selected.Count == 0 ? project.Services.Select(s => s.Name) : selected, StringComparer.Ordinal);
-        if (!noDeps)
+        if (selected.Count == 0)
         {
-            var stack = new Stack<string>(wanted);
-            while (stack.Count > 0)
-            {
-                foreach (var d in Dependencies(project.Service(stack.Pop())!))
-                {
-                    if (project.Service(d) is not null && wanted.Add(d))
-                    {
-                        stack.Push(d);
-                    }
-                }
-            }
+            return ComposeGraph.StartOrder(project);
         }
 
-        var order = new List<ServiceConfig>();
-        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 visiting, 2 done
-        void Visit(ServiceConfig s, List<string> path)
-        {
-            if (state.TryGetValue(s.Name, out var st))
-            {
-                if (st == 1)
-                {
-                    throw new ComposeEngineException($"dependency cycle detected: {string.Join(" -> ", path.SkipWhile(p => p != s.Name).Append(s.Name))}");
-                }
-
-                return;
-            }
-
-            state[s.Name] = 1;
-            path.Add(s.Name);
-            foreach (var d in Dependencies(s))
-            {
-                if (wanted.Contains(d) && project.Service(d) is { } dep)
-                {
-                    Visit(dep, path);
-                }
-            }
-
-            path.RemoveAt(path.Count - 1);
-            state[s.Name] = 2;
-            order.Add(s);
-        }
-
-        foreach (var s in project.Services.Where(s => wanted.Contains(s.Name)))
-        {
-            Visit(s, []);
-        }
-
-        return order;
+        return noDeps
+            ? ComposeGraph.StartOrder(project).Where(s => selected.Contains(s.Name)).ToList()
+            : ComposeGraph.WithDependencies(project, selected);
     }
 
     /// <summary>Explicit and implicit dependencies of a service, in a stable order.</summary>
