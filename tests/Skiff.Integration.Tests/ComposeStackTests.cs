@@ -212,7 +212,8 @@ public sealed class ComposeStackTests : IDisposable
             () => n1.Skiff("stack", "ps", "tut", "--filter", "desired-state=running", "--format", "{{.Name}} {{.Node}} {{.CurrentState}}").Stdout
                 .Split('\n').Count(l => l.StartsWith("tut_web.", StringComparison.Ordinal) && l.Contains("Running", StringComparison.Ordinal)) == 2,
             Long,
-            "a running web task on each of the two nodes");
+            "a running web task on each of the two nodes",
+            () => n1.Skiff("stack", "ps", "tut", "--no-trunc").ToString() + "\n" + n1.Tail(30) + "\n" + moby.Tail(30));
         var ps = n1.SkiffOk("stack", "ps", "tut", "--no-trunc");
         Assert.Contains("n1-common", ps, StringComparison.Ordinal);
         Assert.Contains("moby", ps, StringComparison.Ordinal);
@@ -247,7 +248,11 @@ public sealed class ComposeStackTests : IDisposable
         Assert.Contains("Creating network dk_default", deploy.Stdout, StringComparison.Ordinal);
         Assert.Contains("Creating service dk_cache", deploy.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"dk_default\s+overlay\s+swarm", _d.DockerOk("network", "ls"));
-        Wait.Until(() => _d.Docker("stack", "services", "dk").Stdout.Contains("2/2", StringComparison.Ordinal), Long, "dk_cache at 2/2 replicas");
+        Wait.Until(
+            () => _d.Docker("stack", "services", "dk").Stdout.Contains("2/2", StringComparison.Ordinal),
+            Long,
+            "dk_cache at 2/2 replicas",
+            () => _d.Docker("stack", "ps", "dk", "--no-trunc").ToString() + "\n" + _d.Tail(40));
         Assert.Matches(@"dk\s+1", _d.DockerOk("stack", "ls"));
 
         // A network in use is refused; `stack rm` removes the services, then the network.
@@ -307,5 +312,21 @@ public sealed class ComposeStackTests : IDisposable
         Assert.Matches(@"deps\s+exited\(1\), running\(2\)\s+", ls);
         _d.SkiffOk("compose", "-f", file, "down");
         Assert.Equal("", _d.SkiffOk("ps", "-aq").Trim());
+
+        // Attached up: every container's lines with its prefix, until all have exited.
+        var attachedFile = Path.Combine(dir, "attached.yaml");
+        File.WriteAllText(attachedFile, """
+            name: att
+            services:
+              hello:
+                image: busybox
+                command: sh -c "echo one; echo two"
+            """);
+        var attached = _d.Skiff(Long, "compose", "-f", attachedFile, "up");
+        Assert.Equal(0, attached.ExitCode);
+        Assert.Contains("Attaching to att-hello-1", attached.Stdout, StringComparison.Ordinal);
+        Assert.Contains("att-hello-1  | one\natt-hello-1  | two\n", attached.Stdout, StringComparison.Ordinal);
+        Assert.Contains("att-hello-1 exited with code 0", attached.Stdout, StringComparison.Ordinal);
+        _d.SkiffOk("compose", "-f", attachedFile, "down");
     }
 }

@@ -86,4 +86,14 @@ public sealed class DaemonTopologyTests
         Assert.Contains("without --tlsverify", r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
     }
+
+    [Theory]
+    [InlineData("not-an-ip")]
+    [InlineData("::1")]
+    public void DefaultBindIp_NotIPv4_IsRefusedAtStart(string ip)
+    {
+        var r = Cli.Run("dotnet", [Repo.Built("Skiff.Daemon", "skiffd.dll"), "--ip", ip, "--data-root", "/tmp/skiff-it-none", "--exec-root", "/tmp/skiff-it-none-run"], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"skiffd: --ip {ip}: not an IPv4 address", r.Stderr.Trim());
+    }
 }

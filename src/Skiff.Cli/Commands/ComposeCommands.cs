@@ -32,7 +32,7 @@ internal static partial class ComposeCommands
     }
 
     /// <summary>A loaded project plus what the commands need around it.</summary>
-    private sealed record Loaded(ComposeProject Project, IReadOnlyList<string> ConfigFiles, Func<string, string?> Lookup);
+    internal sealed record Loaded(ComposeProject Project, IReadOnlyList<string> ConfigFiles, Func<string, string?> Lookup);
 
     public static void Register(CliApp.App app, CliContext ctx)
     {
@@ -92,6 +92,18 @@ internal static partial class ComposeCommands
         var projectDir = pr.GetValue(po.Directory) is { } d ? Path.GetFullPath(d, cwd)
             : files[0] == "-" ? cwd : Path.GetDirectoryName(files[0])!;
         var envFiles = (pr.GetValue(po.EnvFiles) ?? []).Select(f => Path.GetFullPath(f, cwd)).ToList();
+        var profiles = pr.GetValue(po.Profiles) is { Length: > 0 } p ? p : null;
+        return LoadProject(ctx, files, projectDir, pr.GetValue(po.Name), envFiles, profiles, services ?? [], print);
+    }
+
+    /// <summary>
+    /// The model from absolute file paths (<c>-</c> is stdin): <c>.env</c> in the project directory (or the given env
+    /// files) under the OS environment, then the loader; every problem is one line. Shared by compose and stack.
+    /// </summary>
+    internal static Loaded LoadProject(
+        CliContext ctx, IReadOnlyList<string> files, string projectDir, string? name, IReadOnlyList<string> envFiles,
+        IReadOnlyList<string>? profiles, IReadOnlyList<string> services, bool print)
+    {
         IReadOnlyDictionary<string, string> dotEnv;
         try
         {
@@ -116,7 +128,7 @@ internal static partial class ComposeCommands
         }
 
         // The OS environment wins over .env, as in compose.
-        string? Lookup(string name) => ctx.GetEnv(name) ?? dotEnv.GetValueOrDefault(name);
+        string? Lookup(string variable) => ctx.GetEnv(variable) ?? dotEnv.GetValueOrDefault(variable);
         var sources = new List<ComposeFileSource>();
         foreach (var f in files)
         {
@@ -136,11 +148,11 @@ internal static partial class ComposeCommands
             project = ComposeProjectLoader.Load(sources, new ComposeLoadOptions
             {
                 ProjectDirectory = projectDir,
-                ProjectName = pr.GetValue(po.Name),
+                ProjectName = name,
                 Lookup = Lookup,
                 Home = ctx.GetEnv("HOME"),
-                Profiles = pr.GetValue(po.Profiles) is { Length: > 0 } profiles ? profiles : null,
-                ExplicitServices = services ?? [],
+                Profiles = profiles,
+                ExplicitServices = services,
             });
         }
         catch (Exception e) when (e is ComposeFileException or InterpolationException or ComposeEngineException)
@@ -170,7 +182,7 @@ internal static partial class ComposeCommands
         return Load(pr, ctx, po, print: false).Project.Name;
     }
 
-    private static void Warn(CliContext ctx, string message) => ctx.Err.WriteLine($"WARN[0000] {message}");
+    internal static void Warn(CliContext ctx, string message) => ctx.Err.WriteLine($"WARN[0000] {message}");
 
     /// <summary>Compose's plain progress line: <c> Container p-web-1  Started</c>.</summary>
     private static void Progress(CliContext ctx, string kind, string name, string state) => ctx.Err.WriteLine($" {kind} {name}  {state}");

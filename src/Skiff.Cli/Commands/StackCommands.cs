@@ -73,7 +73,7 @@ internal static class StackCommands
 
             foreach (var w in warnings)
             {
-                await ctx.Err.WriteLineAsync("WARN " + w);
+                ComposeCommands.Warn(ctx, w);
             }
 
             foreach (var s in project.Services.Where(s => s.Build is not null))
@@ -173,52 +173,9 @@ internal static class StackCommands
     private static ComposeProject LoadStack(CliContext ctx, string[] paths, string name)
     {
         var cwd = ctx.WorkingDirectory();
-        var full = paths.Select(p => p == "-" ? "-" : Path.GetFullPath(p, cwd)).ToList();
-        var projectDir = full[0] == "-" ? cwd : Path.GetDirectoryName(full[0])!;
-        var envFile = Path.Combine(projectDir, ".env");
-        IReadOnlyDictionary<string, string> dotEnv;
-        try
-        {
-            dotEnv = File.Exists(envFile) ? DotEnv.ReadFiles([envFile], ctx.GetEnv) : new Dictionary<string, string>();
-        }
-        catch (DotEnvException e)
-        {
-            throw new CliException(e.Message);
-        }
-
-        var sources = new List<ComposeFileSource>();
-        foreach (var f in full)
-        {
-            try
-            {
-                sources.Add(f == "-" ? new ComposeFileSource("-", new StreamReader(ctx.Stdin).ReadToEnd()) : new ComposeFileSource(f, File.ReadAllText(f)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new CliException($"open {f}: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file or directory" : e.Message)}");
-            }
-        }
-
-        try
-        {
-            var project = ComposeProjectLoader.Load(sources, new ComposeLoadOptions
-            {
-                ProjectDirectory = projectDir,
-                ProjectName = name,
-                Lookup = n => ctx.GetEnv(n) ?? dotEnv.GetValueOrDefault(n),
-                Home = ctx.GetEnv("HOME"),
-            });
-            foreach (var w in project.Warnings)
-            {
-                ctx.Err.WriteLine("WARN " + w);
-            }
-
-            return project;
-        }
-        catch (Exception e) when (e is ComposeFileException or InterpolationException or ComposeEngineException)
-        {
-            throw new CliException(e.Message);
-        }
+        var files = paths.Select(p => p == "-" ? "-" : Path.GetFullPath(p, cwd)).ToList();
+        var projectDir = files[0] == "-" ? cwd : Path.GetDirectoryName(files[0])!;
+        return ComposeCommands.LoadProject(ctx, files, projectDir, name, [], profiles: null, services: [], print: true).Project;
     }
 
     private static async Task EnsureManagerAsync(CliContext ctx, CancellationToken ct)

@@ -177,51 +177,8 @@ internal static class BuildEndpoints
         return result;
     }
 
-    /// <summary>Runs the build on its own task and streams its messages; headers wait for the first message so that
-    /// early failures keep their status code.</summary>
-    private static async Task StreamAsync(HttpContext ctx, Func<Action<JsonMessage>, Task> run)
-    {
-        var channel = Channel.CreateUnbounded<JsonMessage>();
-        var task = Task.Run(async () =>
-        {
-            try
-            {
-                await run(m => channel.Writer.TryWrite(m));
-            }
-            finally
-            {
-                channel.Writer.TryComplete();
-            }
-        });
-
-        var first = await channel.Reader.WaitToReadAsync(ctx.RequestAborted);
-        if (!first || task.IsFaulted)
-        {
-            await task;
-        }
-
-        ctx.Response.StatusCode = 200;
-        ctx.Response.ContentType = Http.JsonContentType;
-        await foreach (var m in channel.Reader.ReadAllAsync(ctx.RequestAborted))
-        {
-            await WriteAsync(ctx, m);
-        }
-
-        try
-        {
-            await task;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // After the first message the status is sent: the error goes in-band, as dockerd's.
-            var code = (ex as BuildStepFailedException)?.Code;
-            await WriteAsync(ctx, new JsonMessage { Error = ex.Message, ErrorDetail = new ErrorDetail { Code = code, Message = ex.Message } });
-        }
-    }
-
-    private static async Task WriteAsync(HttpContext ctx, JsonMessage m)
-    {
-        await ctx.Response.WriteAsync(JsonSerializer.Serialize(m, SkiffJson.Wire.JsonMessage) + "\n", ctx.RequestAborted);
-        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
-    }
+    /// <summary>Runs the build on its own task and streams its messages; after the first message every failure
+    /// goes in-band (a failed RUN with its exit code), as dockerd's.</summary>
+    private static Task StreamAsync(HttpContext ctx, Func<Action<JsonMessage>, Task> run) =>
+        Http.StreamMessagesAsync(ctx, run, ex => new ErrorDetail { Code = (ex as BuildStepFailedException)?.Code, Message = ex.Message });
 }

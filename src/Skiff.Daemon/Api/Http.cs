@@ -7,6 +7,56 @@ namespace Skiff.Daemon.Api;
 /// <summary>Small helpers shared by the endpoint groups: exact JSON writing, query parsing, filters.</summary>
 internal static class Http
 {
+    /// <summary>One JSON message of a progress stream, flushed at once.</summary>
+    public static async Task WriteMessageAsync(HttpContext ctx, JsonMessage m)
+    {
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(m, SkiffJson.Wire.JsonMessage) + "\n", ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on its own task and streams the messages it emits (pull, push, build). The headers
+    /// wait for the first message or the outcome, so an early failure keeps its status code; after that a failure
+    /// goes in-band as <paramref name="inBand"/> describes it (null: rethrow).
+    /// </summary>
+    public static async Task StreamMessagesAsync(HttpContext ctx, Func<Action<JsonMessage>, Task> run, Func<Exception, ErrorDetail?> inBand)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<JsonMessage>();
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await run(m => channel.Writer.TryWrite(m));
+            }
+            finally
+            {
+                channel.Writer.TryComplete();
+            }
+        });
+
+        var first = await channel.Reader.WaitToReadAsync(ctx.RequestAborted);
+        if (!first || task.IsFaulted)
+        {
+            await task;
+        }
+
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = JsonContentType;
+        await foreach (var m in channel.Reader.ReadAllAsync(ctx.RequestAborted))
+        {
+            await WriteMessageAsync(ctx, m);
+        }
+
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && inBand(ex) is { } detail)
+        {
+            await WriteMessageAsync(ctx, new JsonMessage { Error = detail.Message, ErrorDetail = detail });
+        }
+    }
+
     /// <summary>Docker's clients compare Content-Type with == (NOTES.md §0), so no charset.</summary>
     public const string JsonContentType = "application/json";
 

@@ -246,51 +246,11 @@ internal static class ImageEndpoints
             || repoTag == pattern;
     }
 
-    private static async Task WriteMessage(HttpContext ctx, JsonMessage m)
-    {
-        await ctx.Response.WriteAsync(JsonSerializer.Serialize(m, SkiffJson.Wire.JsonMessage) + "\n", ctx.RequestAborted);
-        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
-    }
+    private static Task WriteMessage(HttpContext ctx, JsonMessage m) => Http.WriteMessageAsync(ctx, m);
 
-    /// <summary>Streams Docker's JSON progress; failures after the first byte go in-band as errorDetail.</summary>
-    private static async Task StreamProgress(HttpContext ctx, Func<Action<JsonMessage>, Task> run)
-    {
-        var channel = System.Threading.Channels.Channel.CreateUnbounded<JsonMessage>();
-        var task = Task.Run(async () =>
-        {
-            try
-            {
-                await run(m => channel.Writer.TryWrite(m));
-            }
-            finally
-            {
-                channel.Writer.TryComplete();
-            }
-        });
-
-        // Hold the headers until the first message or the outcome, so that early failures get a status code.
-        var first = await channel.Reader.WaitToReadAsync(ctx.RequestAborted);
-        if (!first || task.IsFaulted)
-        {
-            await task;
-        }
-
-        ctx.Response.StatusCode = 200;
-        ctx.Response.ContentType = Http.JsonContentType;
-        await foreach (var m in channel.Reader.ReadAllAsync(ctx.RequestAborted))
-        {
-            await WriteMessage(ctx, m);
-        }
-
-        try
-        {
-            await task;
-        }
-        catch (SkiffException ex)
-        {
-            await WriteMessage(ctx, new JsonMessage { Error = ex.Message, ErrorDetail = new ErrorDetail { Message = ex.Message } });
-        }
-    }
+    /// <summary>Pull/push progress; a daemon error after the first message goes in-band as errorDetail.</summary>
+    private static Task StreamProgress(HttpContext ctx, Func<Action<JsonMessage>, Task> run) =>
+        Http.StreamMessagesAsync(ctx, run, ex => ex is SkiffException ? new ErrorDetail { Message = ex.Message } : null);
 
     internal static ImageInspect Inspect(ImageRecord i, IImageStore store)
     {

@@ -18,9 +18,12 @@ public sealed record RuntimePaths(string ExecRoot)
 /// <c>runc create</c> and stays behind as the monitor (stdio, k8s-file log, exit file) so containers
 /// outlive skiffd; we then <c>runc start</c>. See reference/runtime-facts.md.
 /// </summary>
-public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string conmonPath = "conmon")
+public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string conmonPath = "conmon", TimeSpan? createTimeout = null)
 {
     public RuntimePaths Paths { get; } = paths;
+
+    /// <summary>How long conmon + runc create may take before the create is declared stuck (60 s unless a test says).</summary>
+    public TimeSpan CreateTimeout { get; } = createTimeout ?? TimeSpan.FromSeconds(60);
 
     public static string Find(string name)
     {
@@ -96,18 +99,39 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
             }
         }
 
-        var r = await Proc.RunAsync("/bin/sh", args, ct, env: new Dictionary<string, string> { ["_OCI_SYNCPIPE"] = "3", ["SKIFF_SYNC_FIFO"] = fifo });
+        // conmon's parent exits only when runc create has finished, so a runc create that never returns (seen on
+        // 2-core hosts under heavy parallel creation) would hold this call, and with it the caller's start slot,
+        // forever. Bound it, then stop whatever is stuck and say where it was stuck.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(CreateTimeout);
+        ProcResult r;
+        try
+        {
+            r = await Proc.RunAsync("/bin/sh", args, limit.Token, env: new Dictionary<string, string> { ["_OCI_SYNCPIPE"] = "3", ["SKIFF_SYNC_FIFO"] = fifo });
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw await StuckAsync(id, fifo);
+        }
+
         if (r.ExitCode != 0)
         {
-            // Unblock the reader if conmon never opened the FIFO.
-            using (File.OpenWrite(fifo))
-            {
-            }
+            UnblockReader(fifo);
 
             throw new InvalidOperationException($"conmon failed: {r.Stderr.Trim()}");
         }
 
-        var sync = await readTask.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        string sync;
+        try
+        {
+            sync = await readTask.WaitAsync(CreateTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            // conmon's parent may return before runc create is done; then the wait for its report is what times out.
+            throw await StuckAsync(id, fifo);
+        }
+
         File.Delete(fifo);
         var first = sync.Trim();
         var node = first.Length > 0 ? JsonNode.Parse(first) : null;
@@ -119,6 +143,92 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
         }
 
         return pid;
+    }
+
+    /// <summary>A create that did not finish in time: stop its processes, clear runc's state, describe it.</summary>
+    private async Task<InvalidOperationException> StuckAsync(string id, string fifo)
+    {
+        var stuck = StopStuck(id);
+        UnblockReader(fifo);
+        await Proc.RunAsync(runcPath, ["--root", Paths.RuncRoot, "delete", "--force", id], CancellationToken.None);
+        return new InvalidOperationException($"runc create did not finish within {CreateTimeout.TotalSeconds:0} s and was stopped (stuck: {stuck})");
+    }
+
+    /// <summary>Opens and closes the FIFO for writing, so a reader blocked in open() returns (with nothing). Non-blocking:
+    /// when no reader is left (it already saw EOF) the open fails at once instead of waiting for one forever.</summary>
+    private static void UnblockReader(string fifo)
+    {
+        var fd = Native.Open(fifo, Native.OWriteOnly | Native.ONonBlock);
+        if (fd >= 0)
+        {
+            _ = Native.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// SIGKILLs the processes of a stuck create: those whose command line names the container (conmon, runc
+    /// create) and their descendants (runc init). Returns "comm(pid) in wchan" for each, for the error and the log.
+    /// </summary>
+    private static string StopStuck(string id)
+    {
+        var parents = new Dictionary<int, int>();
+        var named = new HashSet<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(id, StringComparison.Ordinal))
+                {
+                    named.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        var doomed = new HashSet<int>(named);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, ppid) in parents)
+            {
+                if (doomed.Contains(ppid) && doomed.Add(pid))
+                {
+                    grew = true;
+                }
+            }
+        }
+
+        var described = new List<string>();
+        foreach (var pid in doomed.Order())
+        {
+            string Read(string file)
+            {
+                try
+                {
+                    return File.ReadAllText($"/proc/{pid}/{file}").Trim();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return "?";
+                }
+            }
+
+            described.Add($"{Read("comm")}({pid}) in {Read("wchan")}");
+            _ = Native.Kill(pid, 9);
+        }
+
+        return described.Count == 0 ? "no process left" : string.Join(", ", described);
     }
 
     private static string ReadFirstMessage(string fifo)

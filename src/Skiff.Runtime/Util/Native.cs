@@ -16,7 +16,17 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int sig);
 
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
     internal const int MntDetach = 2;
+
+    internal const int OWriteOnly = 1;
+
+    internal const int ONonBlock = 0x800;
 
     internal static bool ProcessAlive(int pid) => pid > 0 && Kill(pid, 0) == 0;
 }
