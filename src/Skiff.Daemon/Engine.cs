@@ -158,8 +158,16 @@ public sealed class Engine : IAsyncDisposable
         };
     }
 
+    private int _disposed;
+
+    /// <summary>Idempotent: the host disposes its singletons when it stops, and Program disposes the engine after that.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await Containers.DisposeAsync();
         await Networks.DisposeAsync();
     }

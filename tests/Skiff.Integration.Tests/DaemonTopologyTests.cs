@@ -96,4 +96,16 @@ public sealed class DaemonTopologyTests
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"skiffd: --ip {ip}: not an IPv4 address", r.Stderr.Trim());
     }
+
+    [Fact]
+    public void Sigterm_ShutsDownCleanly()
+    {
+        using var d = new Skiffd();
+
+        var code = d.Terminate(TimeSpan.FromSeconds(60));
+
+        Assert.True(code == 0, $"exit {code}\n{d.Log}");
+        Assert.DoesNotContain("Unhandled exception", d.Log, StringComparison.Ordinal);
+        Assert.Contains("Application is shutting down", d.Log, StringComparison.Ordinal);
+    }
 }

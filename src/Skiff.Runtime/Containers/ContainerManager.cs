@@ -508,8 +508,16 @@ public sealed partial class ContainerManager : IAsyncDisposable
         old.TrySetResult();
     }
 
+    private int _disposed;
+
+    /// <summary>Idempotent: the daemon disposes the engine on SIGTERM and the host disposes it again.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         _exitWatcher?.Dispose();
         foreach (var e in _byId.Values)

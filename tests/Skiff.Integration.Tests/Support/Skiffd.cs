@@ -112,6 +112,19 @@ public sealed class Skiffd : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM, as systemd stops the daemon; returns its exit code once it has exited and its output drained.</summary>
+    public int Terminate(TimeSpan timeout)
+    {
+        Cli.Run("kill", ["-TERM", _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"skiffd did not exit within {timeout.TotalSeconds} s of SIGTERM:\n{Tail()}");
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     public CliResult Docker(params string[] args) => Docker(TimeSpan.FromSeconds(60), args);
 
     public CliResult Docker(TimeSpan timeout, params string[] args) =>
