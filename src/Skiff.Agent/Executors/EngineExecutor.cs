@@ -32,6 +32,9 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
 
     public const string TaskIdLabel = "com.docker.swarm.task.id";
 
+    /// <summary>How long one container start may take before the task is failed (runc create alone is bounded at 60 s).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
     // Creating and starting dozens of containers at once (service create --replicas 50) left runc create and
     // runc init hanging on a 2-core host (every start timed out after 60 s); a few at a time finish in seconds.
     private readonly SemaphoreSlim _starts = new(Math.Max(2, Environment.ProcessorCount));
@@ -146,9 +149,18 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
         if (!c.State.Running)
         {
             await _starts.WaitAsync(ct);
+            // A start that never returns (a step of it stuck on a loaded 2-core host; the runc create step has its own
+            // bound) would keep the task "starting" and hold a start slot forever. Bounded, it fails the task and the
+            // restart policy replaces it, as with any failed start.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(StartTimeout);
             try
             {
-                await containers.StartAsync(c.Id, ct);
+                await containers.StartAsync(c.Id, limit.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new InvalidOperationException($"container start did not finish within {StartTimeout.TotalSeconds:0} s");
             }
             finally
             {
