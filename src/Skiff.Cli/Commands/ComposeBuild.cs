@@ -25,7 +25,7 @@ internal static partial class ComposeCommands
             var args = Common.KeyValues(pr.GetValue(buildArg) ?? []) ?? [];
             foreach (var s in ComposePlanner.StartOrder(project, pr.GetValue(services) ?? [], noDeps: true).Where(s => s.Build is not null))
             {
-                await BuildServiceAsync(ctx, project, s, s.Image ?? ComposeLabels.DefaultImageName(project.Name, s.Name), pr.GetValue(noCache), args, ct);
+                await BuildServiceAsync(ctx, s, s.Image ?? ComposeLabels.DefaultImageName(project.Name, s.Name), pr.GetValue(noCache), args, ct);
             }
 
             return 0;
@@ -35,7 +35,7 @@ internal static partial class ComposeCommands
 
     /// <summary>Builds a service's image through <c>POST /build</c> (the classic builder) and tags it <paramref name="tag"/>.
     /// Build args without a value take the shell's (or .env's) value, as compose does; the build output goes to stdout.</summary>
-    private static async Task BuildServiceAsync(CliContext ctx, ComposeProject project, ServiceConfig service, string tag, bool noCache, Dictionary<string, string> buildArgs, CancellationToken ct)
+    private static async Task BuildServiceAsync(CliContext ctx, ServiceConfig service, string tag, bool noCache, Dictionary<string, string> buildArgs, CancellationToken ct)
     {
         var build = service.Build!;
         if (build.Context.Contains("://", StringComparison.Ordinal) || build.Context.StartsWith("git@", StringComparison.Ordinal))
@@ -77,7 +77,7 @@ internal static partial class ComposeCommands
     internal static async Task BuildForStackAsync(CliContext ctx, ComposeProject project, ServiceConfig service, CancellationToken ct)
     {
         var image = service.Image!;
-        await BuildServiceAsync(ctx, project, service, image, noCache: false, buildArgs: [], ct);
+        await BuildServiceAsync(ctx, service, image, noCache: false, buildArgs: [], ct);
         var first = image.Split('/')[0];
         var hasRegistry = image.Contains('/', StringComparison.Ordinal) && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
         if (!hasRegistry)

@@ -73,7 +73,7 @@ internal static partial class ComposeCommands
     /// `up` without <c>-d</c>: follows every container's output until all have exited; Ctrl+C stops them
     /// (compose's "Gracefully stopping...").
     /// </summary>
-    private static async Task<int> AttachAsync(CliContext ctx, string project, List<UpContainer> started, int? timeout, CancellationToken ct)
+    private static async Task<int> AttachAsync(CliContext ctx, List<UpContainer> started, int? timeout, CancellationToken ct)
     {
         await ctx.Out.WriteLineAsync($"Attaching to {string.Join(", ", started.Select(c => c.Name))}");
         try
@@ -100,7 +100,6 @@ internal static partial class ComposeCommands
             await ctx.Out.WriteLineAsync($"{c.Name} exited with code {info.State.ExitCode}");
         }
 
-        _ = project;
         return 0;
     }
 

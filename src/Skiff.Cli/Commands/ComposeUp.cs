@@ -77,7 +77,7 @@ internal static partial class ComposeCommands
                 return 0;
             }
 
-            return await AttachAsync(ctx, loaded.Project.Name, started, pr.GetValue(timeout), ct);
+            return await AttachAsync(ctx, started, pr.GetValue(timeout), ct);
         });
         return cmd;
     }
@@ -284,7 +284,7 @@ internal static partial class ComposeCommands
         var id = await ImageIdAsync(ctx, reference, ct);
         if (service.Build is not null && !noBuild && (forceBuild || id is null || service.PullPolicy is "build"))
         {
-            await BuildServiceAsync(ctx, project, service, reference, noCache: false, buildArgs: [], ct);
+            await BuildServiceAsync(ctx, service, reference, noCache: false, buildArgs: [], ct);
             id = await ImageIdAsync(ctx, reference, ct) ?? throw new CliException($"image {reference} was not found after its build");
         }
 

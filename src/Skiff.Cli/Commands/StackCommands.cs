@@ -198,13 +198,15 @@ internal static class StackCommands
     private static async Task WaitConvergedAsync(CliContext ctx, string id, string name, CancellationToken ct)
     {
         var reported = false;
+        var filters = JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["id"] = [id] }, SkiffJson.Default.DictionaryStringListString);
         while (true)
         {
-            var s = await ctx.Client.GetAsync($"/services/{Common.Escape(id)}?insertDefaults=false", SkiffJson.Default.ServiceWire, ct);
-            var list = await ctx.Client.GetAsync("/services" + new Query().Add("status", "true").Add("filters",
-                JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["id"] = [s.ID] }, SkiffJson.Default.DictionaryStringListString)), SkiffJson.Default.ListServiceWire, ct);
-            var status = list.FirstOrDefault()?.ServiceStatus;
-            if (status is not null && status.DesiredTasks > 0 && status.RunningTasks >= status.DesiredTasks)
+            // One list call per poll: it carries the spec (for the mode) and the task counts.
+            var service = (await ctx.Client.GetAsync("/services" + new Query().Add("status", "true").Add("filters", filters), SkiffJson.Default.ListServiceWire, ct))
+                .FirstOrDefault(x => x.ID == id) ?? throw new CliException($"service {name} disappeared while waiting for it to converge");
+            var status = service.ServiceStatus;
+            var isJob = service.Spec.Mode?.ReplicatedJob is not null || service.Spec.Mode?.GlobalJob is not null;
+            if (status is { DesiredTasks: > 0 } && (status.RunningTasks >= status.DesiredTasks || (isJob && status.CompletedTasks >= status.DesiredTasks)))
             {
                 if (reported)
                 {
@@ -212,14 +214,6 @@ internal static class StackCommands
                 }
 
                 return;
-            }
-
-            if (s.Spec.Mode?.ReplicatedJob is not null || s.Spec.Mode?.GlobalJob is not null)
-            {
-                if (status is not null && status.CompletedTasks >= status.DesiredTasks && status.DesiredTasks > 0)
-                {
-                    return;
-                }
             }
 
             if (!reported)

@@ -234,18 +234,11 @@ public static class ComposePlanner
             : ComposeGraph.WithDependencies(project, selected);
     }
 
-    /// <summary>Explicit and implicit dependencies of a service, in a stable order.</summary>
+    /// <summary>A service's dependencies: its <c>depends_on</c>, which the loader has already extended with the
+    /// implicit ones (links, <c>network_mode: service:</c>, <c>volumes_from</c>; see <see cref="ComposeGraph"/>).</summary>
     public static IReadOnlyList<string> Dependencies(ServiceConfig service)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var result = new List<string>(service.DependsOn.Keys);
-        result.AddRange(service.Links.Select(l => l.Split(':', 2)[0]));
-        if (service.NetworkMode is { } mode && mode.StartsWith("service:", StringComparison.Ordinal))
-        {
-            result.Add(mode["service:".Length..]);
-        }
-
-        result.AddRange(service.VolumesFrom.Where(v => !v.StartsWith("container:", StringComparison.Ordinal)).Select(v => v.Split(':', 2)[0]));
-        return result.Distinct(StringComparer.Ordinal).ToList();
+        return [.. service.DependsOn.Keys];
     }
 }
