@@ -297,6 +297,7 @@ public sealed class Agent : IAsyncDisposable
                 ObservedState = observed,
                 Spec = JsonSerializer.Deserialize(a.SpecJson, SkiffJson.Default.TaskSpecWire) ?? new TaskSpecWire(),
                 Ports = [.. a.Ports.Select(p => new TaskPort(p.Protocol, p.TargetPort, p.PublishedPort, p.PublishMode))],
+                Files = [.. a.Files.Select(f => new TaskFileData(f.Kind == "config" ? TaskFileKind.Config : TaskFileKind.Secret, f.Id, [.. f.Data.Span]))],
             };
             var worker = _workers.GetOrAdd(a.TaskId, _ => new TaskWorker(task, _executor, Report, _options.Time, _log));
             worker.Assign(task);

@@ -524,6 +524,35 @@ public sealed class TaskWire
     public ObjectVersion? JobIteration { get; set; }
 }
 
+// ---- Secrets and configs ----
+
+/// <summary>The spec of a secret or a config (Docker's SecretSpec and ConfigSpec have the same fields). Data is
+/// base64 on the wire; a secret's is never returned by the daemon, a config's is.</summary>
+public sealed class SwarmFileSpecWire
+{
+    public string Name { get; set; } = "";
+    public Dictionary<string, string>? Labels { get; set; }
+    public byte[]? Data { get; set; }
+    public JsonElement? Driver { get; set; }
+    public JsonElement? Templating { get; set; }
+}
+
+/// <summary>A secret or a config as <c>GET /secrets/{id}</c> and <c>GET /configs/{id}</c> return it.</summary>
+public sealed class SwarmFileWire
+{
+    public string ID { get; set; } = "";
+    public ObjectVersion Version { get; set; } = new();
+    public string CreatedAt { get; set; } = "";
+    public string UpdatedAt { get; set; } = "";
+    public SwarmFileSpecWire Spec { get; set; } = new();
+}
+
+/// <summary><c>POST /secrets/create</c> and <c>/configs/create</c> answer <c>{"ID": ...}</c> (not <c>Id</c>).</summary>
+public sealed class SwarmCreateResponse
+{
+    public string ID { get; set; } = "";
+}
+
 /// <summary>Deep copies of the mutable wire types (objects read from the store are never changed in place).</summary>
 public static class WireCopy
 {

@@ -168,6 +168,7 @@ internal static class CliApp
             ServiceCommands.Register(this, _ctx);
             ComposeCommands.Register(this, _ctx);
             StackCommands.Register(this, _ctx);
+            SecretCommands.Register(this, _ctx);
         }
 
         /// <summary>

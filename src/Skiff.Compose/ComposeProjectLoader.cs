@@ -59,9 +59,9 @@ public static class ComposeProjectLoader
     /// does not act on, listed per service in <see cref="ServiceConfig.UnsupportedKeys"/>.</summary>
     private static readonly HashSet<string> ModelledServiceKeys =
     [
-        "build", "cap_add", "cap_drop", "command", "container_name", "cpus", "depends_on", "deploy", "dns", "entrypoint", "env_file",
+        "build", "cap_add", "cap_drop", "command", "configs", "container_name", "cpus", "depends_on", "deploy", "dns", "entrypoint", "env_file",
         "environment", "expose", "extends", "extra_hosts", "healthcheck", "hostname", "image", "init", "labels", "links", "mem_limit",
-        "network_mode", "networks", "ports", "privileged", "profiles", "pull_policy", "read_only", "restart", "scale", "stdin_open",
+        "network_mode", "networks", "ports", "privileged", "profiles", "pull_policy", "read_only", "restart", "scale", "secrets", "stdin_open",
         "stop_grace_period", "stop_signal", "tmpfs", "tty", "user", "volumes", "volumes_from", "working_dir",
     ];
 

@@ -33,7 +33,7 @@ public abstract class ExecutorContractTests : IAsyncLifetime
         },
     };
 
-    private static async Task<T> Within<T>(Task<T> task, string what)
+    protected static async Task<T> Within<T>(Task<T> task, string what)
     {
         try
         {
@@ -164,6 +164,29 @@ public sealed class ProcessExecutorContractTests : ExecutorContractTests
         var e = await Assert.ThrowsAsync<TaskRejectedException>(() => Executor.PrepareAsync(t, CancellationToken.None));
         Assert.Contains("needs a command", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Prepare_Secrets_RejectedWithReason()
+    {
+        var t = new AssignedTask
+        {
+            TaskId = "t-secret",
+            ServiceId = "s",
+            ServiceName = "web",
+            NodeId = "n",
+            Spec = new TaskSpecWire
+            {
+                ContainerSpec = new ContainerSpecWire
+                {
+                    Command = ["true"],
+                    Secrets = [new SecretReference { SecretID = "s1", SecretName = "pw", File = new SecretFileTarget { Name = "pw" } }],
+                },
+            },
+        };
+
+        var e = await Assert.ThrowsAsync<TaskRejectedException>(() => Executor.PrepareAsync(t, CancellationToken.None));
+        Assert.Contains("cannot deliver secrets or configs", e.Message, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>The runc engine: real containers of a private engine (own data root, bridge and cgroup parent).</summary>
@@ -195,7 +218,76 @@ public sealed class EngineExecutorContractTests : ExecutorContractTests
             await _engine.Images.LoadAsync(tar, null, CancellationToken.None);
         }
 
-        return new EngineExecutor(_engine.Containers);
+        return new EngineExecutor(_engine.Containers, null, Path.Combine(_root, "run", "swarm-files"));
+    }
+
+    [Fact]
+    public async Task Start_SecretsAndConfigs_ReadOnlyFilesWithOwnerAndMode()
+    {
+        var t = new AssignedTask
+        {
+            TaskId = "t-files",
+            ServiceId = "s",
+            ServiceName = "web",
+            NodeId = "n",
+            Spec = new TaskSpecWire
+            {
+                ContainerSpec = new ContainerSpecWire
+                {
+                    Image = "busybox:latest",
+                    Command = ["/bin/sh", "-c", "cat /run/secrets/pw /app.conf; stat -c '%u:%g %a' /run/secrets/pw /etc/pw; (echo x > /etc/pw) 2>/dev/null || echo read-only"],
+                    Secrets =
+                    [
+                        new SecretReference { SecretID = "s1", SecretName = "pw", File = new SecretFileTarget { Name = "pw" } },
+                        new SecretReference { SecretID = "s1", SecretName = "pw", File = new SecretFileTarget { Name = "/etc/pw", UID = "100", GID = "101", Mode = 256 } },
+                    ],
+                    Configs = [new ConfigReferenceWire { ConfigID = "c1", ConfigName = "conf", File = new SecretFileTarget { Name = "app.conf" } }],
+                },
+            },
+            Files =
+            [
+                new TaskFileData(TaskFileKind.Secret, "s1", [.. "hunter2\n"u8]),
+                new TaskFileData(TaskFileKind.Config, "c1", [.. "a=1\n"u8]),
+            ],
+        };
+        await Executor.PrepareAsync(t, CancellationToken.None);
+        await Executor.StartAsync(t.TaskId, CancellationToken.None);
+        Assert.Equal(0, await Within(Executor.WaitAsync(t.TaskId, CancellationToken.None), "the task reading its secrets to exit"));
+
+        var lines = new List<string>();
+        await foreach (var line in ((ITaskLogs)Executor).LogsAsync(t.TaskId, false, null, null, null, CancellationToken.None))
+        {
+            lines.Add(line.Text.TrimEnd('\n'));
+        }
+
+        Assert.Equal(["hunter2", "a=1", "0:0 444", "100:101 400", "read-only"], lines);
+        var dir = Path.Combine(_root, "run", "swarm-files", t.TaskId);
+        Assert.True(Directory.Exists(dir));
+        await Executor.RemoveAsync(t.TaskId, CancellationToken.None);
+        Assert.False(Directory.Exists(dir), "the task's secret files outlived its container");
+    }
+
+    [Fact]
+    public async Task Prepare_SecretDataMissing_IsRejected()
+    {
+        var t = new AssignedTask
+        {
+            TaskId = "t-nofile",
+            ServiceId = "s",
+            ServiceName = "web",
+            NodeId = "n",
+            Spec = new TaskSpecWire
+            {
+                ContainerSpec = new ContainerSpecWire
+                {
+                    Image = "busybox:latest",
+                    Secrets = [new SecretReference { SecretID = "gone", SecretName = "pw", File = new SecretFileTarget { Name = "pw" } }],
+                },
+            },
+        };
+
+        var e = await Assert.ThrowsAsync<TaskRejectedException>(() => Executor.PrepareAsync(t, CancellationToken.None));
+        Assert.Contains("secret pw (gone) was not sent with the task", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

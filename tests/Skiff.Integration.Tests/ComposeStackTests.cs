@@ -264,6 +264,103 @@ public sealed class ComposeStackTests : IDisposable
         Assert.DoesNotContain("dk_default", _d.DockerOk("network", "ls"), StringComparison.Ordinal);
     }
 
+    /// <summary>The container of the one running task of <paramref name="service"/> (waits for it).</summary>
+    private string TaskContainer(string service)
+    {
+        var id = "";
+        Wait.Until(
+            () => (id = _d.Docker("ps", "-q", "--filter", $"label=com.docker.swarm.service.name={service}").Stdout.Trim()).Length > 0,
+            Long,
+            $"a running container of service {service}",
+            () => _d.Docker("service", "ps", service, "--no-trunc").ToString() + "\n" + _d.Tail(40));
+        return id.Split('\n')[0];
+    }
+
+    [Fact]
+    public void Secrets_StockCliAndStack_TasksReadThem_InUseRefused_ContentImmutable_StackRmRemoves()
+    {
+        var ip = $"127.{RandomNumberGenerator.GetInt32(10, 250)}.{RandomNumberGenerator.GetInt32(1, 250)}.2";
+        var swarmPort = RandomNumberGenerator.GetInt32(20000, 30000) & ~1;
+        _d.DockerOk("swarm", "init", "--advertise-addr", ip, "--listen-addr", $"{ip}:{swarmPort}");
+        var dir = Path.Combine(_d.Root, "secrets");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "pw.txt"), "hunter2\n");
+        File.WriteAllText(Path.Combine(dir, "app.conf"), "level=debug\n");
+
+        // The stock CLI: create, list, use in a service with a target, uid and mode.
+        var secretId = _d.DockerOk("secret", "create", "--label", "team=a", "db_pw", Path.Combine(dir, "pw.txt")).Trim();
+        _d.DockerOk("config", "create", "app_conf", Path.Combine(dir, "app.conf"));
+        Assert.Matches($@"{secretId}\s+db_pw\s", _d.SkiffOk("secret", "ls"));
+        Assert.Contains("level=debug", _d.SkiffOk("config", "inspect", "--pretty", "app_conf"), StringComparison.Ordinal);
+        _d.DockerOk("service", "create", "--detach", "--no-resolve-image", "--name", "sv",
+            "--secret", "db_pw", "--secret", "source=db_pw,target=/etc/pw,uid=100,mode=0400",
+            "--config", "src=app_conf,target=/etc/app.conf", "busybox", "sleep", "300");
+        var c = TaskContainer("sv");
+        Assert.Equal("hunter2\nlevel=debug\n0:0 444\n100:0 400\n",
+            _d.DockerOk("exec", c, "sh", "-c", "cat /run/secrets/db_pw /etc/app.conf; stat -c '%u:%g %a' /run/secrets/db_pw /etc/pw"));
+        var inUse = _d.Docker("secret", "rm", "db_pw");
+        Assert.NotEqual(0, inUse.ExitCode);
+        Assert.Contains("secret 'db_pw' is in use by the following service: sv", inUse.Stderr, StringComparison.Ordinal);
+        _d.DockerOk("service", "rm", "sv");
+        Assert.Equal("db_pw", _d.DockerOk("secret", "rm", "db_pw").Trim());
+
+        // A stack: the stock CLI creates STACK_s1 and STACK_c1; new content for an existing secret is refused.
+        var stack = Path.Combine(dir, "stack.yml");
+        File.WriteAllText(Path.Combine(dir, "s1.txt"), "from-stack\n");
+        File.WriteAllText(stack, """
+            services:
+              app:
+                image: busybox
+                command: sleep 300
+                secrets: [s1]
+                configs: [{source: c1, target: /c1.conf}]
+            secrets:
+              s1: {file: ./s1.txt}
+            configs:
+              c1: {file: ./app.conf}
+            """);
+        var deploy = _d.Docker(Long, "stack", "deploy", "-c", stack, "--resolve-image", "never", "sec");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString() + "\n" + _d.Tail(40));
+        Assert.Contains("Creating secret sec_s1", deploy.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Creating config sec_c1", deploy.Stdout, StringComparison.Ordinal);
+        Assert.Equal("from-stack\nlevel=debug\n", _d.DockerOk("exec", TaskContainer("sec_app"), "cat", "/run/secrets/s1", "/c1.conf"));
+        File.WriteAllText(Path.Combine(dir, "s1.txt"), "changed\n");
+        var changed = _d.Skiff(Long, "stack", "deploy", "-c", stack, "sec");
+        Assert.NotEqual(0, changed.ExitCode);
+        Assert.Contains("failed to update secret sec_s1", changed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("only updates to Labels are allowed", changed.Stderr, StringComparison.Ordinal);
+
+        var rm = _d.SkiffOk("stack", "rm", "sec");
+        Assert.Contains("Removing secret sec_s1", rm, StringComparison.Ordinal);
+        Assert.Contains("Removing config sec_c1", rm, StringComparison.Ordinal);
+        Assert.DoesNotContain("sec_s1", _d.DockerOk("secret", "ls"), StringComparison.Ordinal);
+        Assert.DoesNotContain("sec_c1", _d.DockerOk("config", "ls"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComposeUp_FileSecret_MountedReadOnlyAtRunSecrets()
+    {
+        var dir = Path.Combine(_d.Root, "compose-secrets");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "pw.txt"), "hunter2\n");
+        var file = Path.Combine(dir, "compose.yaml");
+        File.WriteAllText(file, """
+            name: cs
+            services:
+              app:
+                image: busybox
+                command: sleep 300
+                secrets: [pw]
+            secrets:
+              pw: {file: ./pw.txt}
+            """);
+
+        var up = _d.Skiff(Long, "compose", "-f", file, "up", "-d");
+        Assert.True(up.ExitCode == 0, up.ToString() + "\n" + _d.Tail(40));
+        Assert.Equal("hunter2\nread-only\n", _d.DockerOk("exec", "cs-app-1", "sh", "-c", "cat /run/secrets/pw; (echo x > /run/secrets/pw) 2>/dev/null || echo read-only"));
+        _d.SkiffOk("compose", "-f", file, "down");
+    }
+
     [Fact]
     public void ComposeUp_DependsOnConditions_WaitAndRun()
     {

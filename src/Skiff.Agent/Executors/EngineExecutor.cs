@@ -2,6 +2,8 @@ using System.Globalization;
 using Skiff.Api;
 using Skiff.Runtime.Containers;
 using Skiff.Runtime.Images;
+using Skiff.Runtime.Util;
+using ControlApiPaths = Skiff.Manager.ControlApi.SwarmFilePaths;
 
 namespace Skiff.Agent.Executors;
 
@@ -12,8 +14,10 @@ namespace Skiff.Agent.Executors;
 /// starts with a registry (<c>127.0.0.1:5000/web</c>), as Docker's agent pulls: a stack's built image pushed to a
 /// registry reaches every node. Docker Hub names are not pulled by the agent (hosts here have no route to Docker
 /// Hub and its client has no timeout); they must be loaded or pulled on the node.
+/// Secrets and configs are written as files under <paramref name="filesRoot"/> (skiffd passes its exec root, a tmpfs
+/// on Debian, so secrets never reach a disk) and bind-mounted read-only at their targets, as Docker does.
 /// </summary>
-public sealed class EngineExecutor(ContainerManager containers, IImageStore? images = null) : ITaskExecutor, ITaskLogs
+public sealed class EngineExecutor(ContainerManager containers, IImageStore? images = null, string? filesRoot = null) : ITaskExecutor, ITaskLogs
 {
     public async IAsyncEnumerable<TaskLogLine> LogsAsync(
         string taskId, bool follow, int? tail, DateTimeOffset? since, DateTimeOffset? until,
@@ -93,13 +97,7 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
                 NanoCpus = resources?.NanoCPUs ?? 0,
                 PidsLimit = resources is { Pids: > 0 } ? resources.Pids : null,
                 ExtraHosts = spec.Hosts,
-                Mounts = spec.Mounts?.Select(m => new Mount
-                {
-                    Type = m.Type,
-                    Source = m.Source,
-                    Target = m.Target,
-                    ReadOnly = m.ReadOnly,
-                }).ToList(),
+                Mounts = WithFiles(task, spec),
                 PortBindings = hostPorts.Count == 0 ? null : hostPorts
                     .GroupBy(p => Key(p.TargetPort, p.Protocol))
                     .ToDictionary(g => g.Key, g => (List<PortBinding>?)[.. g.Select(p => new PortBinding { HostIp = "", HostPort = p.PublishedPort == 0 ? "" : p.PublishedPort.ToString(CultureInfo.InvariantCulture) })]),
@@ -191,6 +189,57 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
         {
             await containers.RemoveAsync(c.Id, force: true, removeVolumes: true, ct);
         }
+
+        if (filesRoot is not null && Directory.Exists(Path.Combine(filesRoot, taskId)))
+        {
+            Directory.Delete(Path.Combine(filesRoot, taskId), recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The spec's mounts plus one read-only bind mount per secret and config, whose file is written first with the
+    /// reference's owner and mode (Docker's defaults: 0:0, 0444). A secret goes to <c>/run/secrets/TARGET</c> and a
+    /// config to <c>/TARGET</c> unless the target is absolute.
+    /// </summary>
+    private List<Mount>? WithFiles(AssignedTask task, ContainerSpecWire spec)
+    {
+        var mounts = spec.Mounts?.Select(m => new Mount { Type = m.Type, Source = m.Source, Target = m.Target, ReadOnly = m.ReadOnly }).ToList();
+        var refs = (spec.Secrets ?? []).Select(r => (Kind: TaskFileKind.Secret, Id: r.SecretID, Name: r.SecretName, r.File, Path: ControlApiPaths.Secret(r.File?.Name ?? "")))
+            .Concat((spec.Configs ?? []).Select(r => (Kind: TaskFileKind.Config, Id: r.ConfigID, Name: r.ConfigName, r.File, Path: ControlApiPaths.Config(r.File?.Name ?? ""))))
+            .ToList();
+        if (refs.Count == 0)
+        {
+            return mounts;
+        }
+
+        if (filesRoot is null)
+        {
+            throw new TaskRejectedException("this executor was started without a directory for secrets and configs");
+        }
+
+        var dir = Path.Combine(filesRoot, task.TaskId);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        mounts ??= [];
+        for (var i = 0; i < refs.Count; i++)
+        {
+            var (kind, id, name, file, target) = refs[i];
+            var noun = kind == TaskFileKind.Secret ? "secret" : "config";
+            var data = task.Files.FirstOrDefault(f => f.Kind == kind && f.Id == id)
+                ?? throw new TaskRejectedException($"{noun} {name} ({id}) was not sent with the task: it may have been removed");
+            var path = Path.Combine(dir, $"{noun}-{i}");
+            File.WriteAllBytes(path, data.Data.AsSpan().ToArray());
+            PosixFiles.Chown(path, uint.Parse(file!.UID, CultureInfo.InvariantCulture), uint.Parse(file.GID, CultureInfo.InvariantCulture));
+            File.SetUnixFileMode(path, (UnixFileMode)(file.Mode & 0xFFF));
+            mounts.RemoveAll(m => m.Target == target);
+            mounts.Add(new Mount { Type = "bind", Source = path, Target = target, ReadOnly = true });
+        }
+
+        return mounts;
     }
 
     private ContainerRecord? Find(string taskId) =>

@@ -25,8 +25,20 @@ public sealed record AssignedTask
 
     public ImmutableArray<TaskPort> Ports { get; init; } = [];
 
+    /// <summary>The data of the secrets and configs the spec references (sent by the dispatcher with the task).</summary>
+    public ImmutableArray<TaskFileData> Files { get; init; } = [];
+
     /// <summary>Docker's container name for a task: <c>service.slot.taskid</c> (<c>service.nodeid.taskid</c> for global).</summary>
     public string ContainerName => $"{ServiceName}.{(Slot > 0 ? Slot.ToString(System.Globalization.CultureInfo.InvariantCulture) : NodeId)}.{TaskId}";
+}
+
+/// <summary>A secret's or a config's data, as the dispatcher sends it with a task that references it.</summary>
+public sealed record TaskFileData(TaskFileKind Kind, string Id, ImmutableArray<byte> Data);
+
+public enum TaskFileKind
+{
+    Secret,
+    Config,
 }
 
 /// <summary>What an executor knows about the runtime object of a task.</summary>

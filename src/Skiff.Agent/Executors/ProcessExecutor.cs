@@ -32,6 +32,11 @@ public sealed class ProcessExecutor : ITaskExecutor
             throw new TaskRejectedException("the process executor needs a command (it runs no images)");
         }
 
+        if (task.Spec.ContainerSpec is { Secrets.Count: > 0 } or { Configs.Count: > 0 })
+        {
+            throw new TaskRejectedException("the process executor cannot deliver secrets or configs (it runs no containers): use the engine executor");
+        }
+
         _tasks.TryAdd(task.TaskId, new Entry(task));
         return Task.CompletedTask;
     }

@@ -80,6 +80,8 @@ internal sealed partial class ServiceOptions
     public Option<string[]> PlacementPref { get; } = Common.List("--placement-pref", null, "Add a placement preference");
     public Option<string[]> Network { get; } = Common.List("--network", null, "Network attachments");
     public Option<string[]> Publish { get; } = Common.List("--publish", "-p", "Publish a port as a node port");
+    public Option<string[]> Secret { get; } = Common.List("--secret", null, "Specify secrets to expose to the service");
+    public Option<string[]> Config { get; } = Common.List("--config", null, "Specify configurations to expose to the service");
     public Argument<string> ImageArg { get; } = new("IMAGE");
     public Argument<string[]> CommandArg { get; } = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -104,6 +106,10 @@ internal sealed partial class ServiceOptions
     public Option<string[]> MountRm { get; } = Common.List("--mount-rm", null, "Remove a mount by its target path");
     public Option<string[]> NetworkAdd { get; } = Common.List("--network-add", null, "Add a network");
     public Option<string[]> NetworkRm { get; } = Common.List("--network-rm", null, "Remove a network");
+    public Option<string[]> SecretAdd { get; } = Common.List("--secret-add", null, "Add or update a secret on a service");
+    public Option<string[]> SecretRm { get; } = Common.List("--secret-rm", null, "Remove a secret");
+    public Option<string[]> ConfigAdd { get; } = Common.List("--config-add", null, "Add or update a config file on a service");
+    public Option<string[]> ConfigRm { get; } = Common.List("--config-rm", null, "Remove a configuration file");
 
     /// <summary>The six <c>--update-*</c> or <c>--rollback-*</c> flags.</summary>
     internal sealed class UpdateFlags
@@ -187,11 +193,12 @@ internal sealed partial class ServiceOptions
             common.AddRange([
                 Image, Args, Rollback, Force, EnvAdd, EnvRm, LabelAdd, LabelRm, ContainerLabelAdd, ContainerLabelRm, ConstraintAdd,
                 ConstraintRm, PlacementPrefAdd, PlacementPrefRm, PublishAdd, PublishRm, MountAdd, MountRm, NetworkAdd, NetworkRm,
+                SecretAdd, SecretRm, ConfigAdd, ConfigRm,
             ]);
         }
         else
         {
-            common.AddRange([Name, Mode, Label, ContainerLabel, Env, EnvFile, Mount, Constraint, PlacementPref, Network, Publish]);
+            common.AddRange([Name, Mode, Label, ContainerLabel, Env, EnvFile, Mount, Constraint, PlacementPref, Network, Publish, Secret, Config]);
         }
         foreach (var o in common)
         {
@@ -748,6 +755,8 @@ internal sealed partial class ServiceOptions
             n.Target = await ResolveNetworkIdAsync(ctx, n.Target, ct);
         }
         networks.Sort((a, b) => string.CompareOrdinal(a.Target, b.Target));
+        var secrets = await ParseSecretsAsync(pr, Secret, ctx, ct);
+        var configs = await ParseConfigsAsync(pr, Config, ctx, ct);
         var args = pr.GetValue(CommandArg) ?? [];
         var spec = new ServiceSpecWire
         {
@@ -772,6 +781,8 @@ internal sealed partial class ServiceOptions
                     DNSConfig = EmptyObject(),
                     StopGracePeriod = Changed(pr, StopGracePeriod) ? ParseDuration(pr, StopGracePeriod, positive: false) : null,
                     Healthcheck = health,
+                    Secrets = secrets.Count > 0 ? secrets : null,
+                    Configs = configs.Count > 0 ? configs : null,
                 },
                 Networks = networks.Count > 0 ? networks : null,
                 Resources = new ResourceRequirements
@@ -809,6 +820,62 @@ internal sealed partial class ServiceOptions
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>docker's ParseSecrets: each <c>--secret</c> resolved to an id by exact name; targets must differ.</summary>
+    private static async Task<List<SecretReference>> ParseSecretsAsync(ParseResult pr, Option<string[]> option, CliContext ctx, CancellationToken ct)
+    {
+        var list = new List<SecretReference>();
+        foreach (var value in pr.GetValue(option) ?? [])
+        {
+            var (source, file) = SecretCommands.ParseReference(Display(option), secret: true, value);
+            if (list.Any(r => r.File!.Name == file.Name))
+            {
+                throw new CliException($"duplicate secret target for {source} not allowed");
+            }
+
+            list.Add(new SecretReference { File = file, SecretName = source, SecretID = await SecretCommands.ResolveIdAsync(ctx, secret: true, source, ct) });
+        }
+
+        return list;
+    }
+
+    /// <summary>docker's ParseConfigs: the same for <c>--config</c> (the target defaults to the config's name).</summary>
+    private static async Task<List<ConfigReferenceWire>> ParseConfigsAsync(ParseResult pr, Option<string[]> option, CliContext ctx, CancellationToken ct)
+    {
+        var list = new List<ConfigReferenceWire>();
+        foreach (var value in pr.GetValue(option) ?? [])
+        {
+            var (source, file) = SecretCommands.ParseReference(Display(option), secret: false, value);
+            if (list.Any(r => r.File!.Name == file.Name))
+            {
+                throw new CliException($"duplicate config target for {source} not allowed");
+            }
+
+            list.Add(new ConfigReferenceWire { File = file, ConfigName = source, ConfigID = await SecretCommands.ResolveIdAsync(ctx, secret: false, source, ct) });
+        }
+
+        return list;
+    }
+
+    /// <summary>docker's getUpdatedSecrets/getUpdatedConfigs: drop the names given to <c>-rm</c>, then append the <c>-add</c> ones.</summary>
+    private async Task UpdateSecretsAndConfigsAsync(ParseResult pr, ContainerSpecWire cs, CliContext ctx, CancellationToken ct)
+    {
+        if (Changed(pr, SecretAdd) || Changed(pr, SecretRm))
+        {
+            var remove = (pr.GetValue(SecretRm) ?? []).ToHashSet(StringComparer.Ordinal);
+            var secrets = (cs.Secrets ?? []).Where(r => !remove.Contains(r.SecretName)).ToList();
+            secrets.AddRange(await ParseSecretsAsync(pr, SecretAdd, ctx, ct));
+            cs.Secrets = secrets.Count > 0 ? secrets : null;
+        }
+
+        if (Changed(pr, ConfigAdd) || Changed(pr, ConfigRm))
+        {
+            var remove = (pr.GetValue(ConfigRm) ?? []).ToHashSet(StringComparer.Ordinal);
+            var configs = (cs.Configs ?? []).Where(r => !remove.Contains(r.ConfigName)).ToList();
+            configs.AddRange(await ParseConfigsAsync(pr, ConfigAdd, ctx, ct));
+            cs.Configs = configs.Count > 0 ? configs : null;
+        }
+    }
 
     // ------------------------------------------------------------------ update (docker's updateService)
 
@@ -856,6 +923,7 @@ internal sealed partial class ServiceOptions
             cs.Init = pr.GetValue(Init);
         }
         UpdateMounts(pr, cs);
+        await UpdateSecretsAndConfigsAsync(pr, cs, ctx, ct);
 
         if (Changed(pr, LimitCpu) || Changed(pr, LimitMemory) || Changed(pr, LimitPids))
         {

@@ -82,6 +82,7 @@ internal static class StackCommands
             }
 
             await EnsureNetworksAsync(ctx, project, name, ct);
+            await EnsureFilesAsync(ctx, project, name, services, ct);
             var existing = await StackServicesAsync(ctx, name, ct);
             if (pr.GetValue(prune))
             {
@@ -153,6 +154,113 @@ internal static class StackCommands
             await ctx.Out.WriteLineAsync($"Creating network {request.Name}");
             await ctx.Client.PostAsync("/networks/create", request, SkiffJson.Default.NetworkCreateRequest, SkiffJson.Default.NetworkCreateResponse, ct);
         }
+    }
+
+    /// <summary>
+    /// docker/cli's createSecrets/createConfigs: each stack secret or config is created ("Creating secret NAME") or, if
+    /// it exists, updated with the same spec (only labels may change: new content is refused by the daemon, as in
+    /// Docker); external ones must exist. The services' references then get the ids.
+    /// </summary>
+    private static async Task EnsureFilesAsync(CliContext ctx, ComposeProject project, string stack, IReadOnlyList<StackService> services, CancellationToken ct)
+    {
+        List<StackFile> files;
+        try
+        {
+            files = [.. StackConverter.Files(project, stack)];
+        }
+        catch (ComposeEngineException e)
+        {
+            throw new CliException(e.Message);
+        }
+
+        var ids = new Dictionary<(bool, string), string>();
+        foreach (var f in files)
+        {
+            var noun = f.IsSecret ? "secret" : "config";
+            var resource = f.IsSecret ? "/secrets" : "/configs";
+            if (f.External)
+            {
+                ids[(f.IsSecret, f.Name)] = await SecretCommands.ResolveIdAsync(ctx, f.IsSecret, f.Name, ct);
+                continue;
+            }
+
+            var spec = new SwarmFileSpecWire
+            {
+                Name = f.Name,
+                Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [StackConverter.NamespaceLabel] = stack },
+                Data = await ReadStackFileAsync(ctx, f, noun, ct),
+            };
+            SwarmFileWire? current = null;
+            try
+            {
+                current = await ctx.Client.GetAsync($"{resource}/{Common.Escape(f.Name)}", SkiffJson.Default.SwarmFileWire, ct);
+            }
+            catch (DaemonException e) when (e.StatusCode == 404)
+            {
+            }
+
+            if (current is null)
+            {
+                await ctx.Out.WriteLineAsync($"Creating {noun} {f.Name}");
+                var created = await ctx.Client.PostAsync(resource + "/create", spec, SkiffJson.Default.SwarmFileSpecWire, SkiffJson.Default.SwarmCreateResponse, ct);
+                ids[(f.IsSecret, f.Name)] = created.ID;
+            }
+            else
+            {
+                var q = new Query().Add("version", current.Version.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                try
+                {
+                    using var _ = await ctx.Client.SendAsync(HttpMethod.Post, $"{resource}/{Common.Escape(current.ID)}/update{q}",
+                        EngineClient.JsonBody(spec, SkiffJson.Default.SwarmFileSpecWire), ct: ct);
+                }
+                catch (DaemonException e)
+                {
+                    throw new CliException($"failed to update {noun} {f.Name}: {e.Message}" +
+                        (e.Message.Contains("only updates to Labels", StringComparison.Ordinal) ? $" (its content changed: {noun}s cannot change; give the new content a new name)" : ""));
+                }
+
+                ids[(f.IsSecret, f.Name)] = current.ID;
+            }
+        }
+
+        foreach (var cs in services.Select(s => s.Spec.TaskTemplate.ContainerSpec).OfType<ContainerSpecWire>())
+        {
+            foreach (var r in cs.Secrets ?? [])
+            {
+                r.SecretID = ids[(true, r.SecretName)];
+            }
+
+            foreach (var r in cs.Configs ?? [])
+            {
+                r.ConfigID = ids[(false, r.ConfigName)];
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadStackFileAsync(CliContext ctx, StackFile f, string noun, CancellationToken ct)
+    {
+        if (f.File is { } path)
+        {
+            try
+            {
+                return await File.ReadAllBytesAsync(path, ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"{noun} {f.Key}: cannot read {path}: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file or directory" : e.Message)}");
+            }
+        }
+
+        return ctx.GetEnv(f.Environment!) is { } value
+            ? System.Text.Encoding.UTF8.GetBytes(value)
+            : throw new CliException($"{noun} {f.Key}: environment variable {f.Environment} is not set");
+    }
+
+    /// <summary>The stack's secrets or configs (by the namespace label).</summary>
+    private static async Task<List<SwarmFileWire>> StackFilesAsync(CliContext ctx, string resource, string stack, CancellationToken ct)
+    {
+        var filters = JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["label"] = [$"{StackConverter.NamespaceLabel}={stack}"] }, SkiffJson.Default.DictionaryStringListString);
+        return await ctx.Client.GetAsync(resource + new Query().Add("filters", filters), SkiffJson.Default.ListSwarmFileWire, ct);
     }
 
     private static async Task<List<NetworkResource>> StackNetworksAsync(CliContext ctx, string stack, CancellationToken ct)
@@ -352,7 +460,9 @@ internal static class StackCommands
             {
                 var services = await StackServicesAsync(ctx, name, ct);
                 var networks = await StackNetworksAsync(ctx, name, ct);
-                if (services.Count == 0 && networks.Count == 0)
+                var secrets = await StackFilesAsync(ctx, "/secrets", name, ct);
+                var configs = await StackFilesAsync(ctx, "/configs", name, ct);
+                if (services.Count == 0 && networks.Count == 0 && secrets.Count == 0 && configs.Count == 0)
                 {
                     await ctx.Err.WriteLineAsync($"Nothing found in stack: {name}");
                     status = 1;
@@ -363,6 +473,15 @@ internal static class StackCommands
                 {
                     await ctx.Out.WriteLineAsync($"Removing service {s.Spec.Name}");
                     await ctx.Client.DeleteAsync($"/services/{Common.Escape(s.ID)}", ct);
+                }
+
+                foreach (var (noun, list) in new[] { ("secret", secrets), ("config", configs) })
+                {
+                    foreach (var f in list)
+                    {
+                        await ctx.Out.WriteLineAsync($"Removing {noun} {f.Spec.Name}");
+                        await ctx.Client.DeleteAsync($"/{noun}s/{Common.Escape(f.ID)}", ct);
+                    }
                 }
 
                 foreach (var n in networks)

@@ -102,6 +102,11 @@ public static class ComposePlanner
         ArgumentNullException.ThrowIfNull(service);
         var w = new List<string>();
         var prefix = $"service \"{service.Name}\": ";
+        if (service.Secrets.Concat(service.Configs).Any(r => r.Uid is not null || r.Gid is not null || r.Mode is not null))
+        {
+            w.Add(prefix + "uid, gid and mode of secrets and configs apply in a swarm; on one host the file is bind-mounted read-only as it is");
+        }
+
         if (service.Deploy is { } d)
         {
             if (d.Placement is not null)

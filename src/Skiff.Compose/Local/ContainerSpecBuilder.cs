@@ -50,6 +50,37 @@ public static class ContainerSpecBuilder
     public static string ContainerName(ComposeProject project, ServiceConfig service, int number) =>
         service.ContainerName ?? ComposeLabels.ContainerName(project.Name, service.Name, number);
 
+    /// <summary>
+    /// Compose v2 on one host: a file-based secret is bind-mounted read-only at <c>/run/secrets/TARGET</c> and a config
+    /// at <c>/TARGET</c> (absolute targets as given). External ones live only in a swarm and environment-based ones are
+    /// not written by skiff compose yet: both are refused with what to do instead.
+    /// </summary>
+    private static IEnumerable<Mount> FileMounts(ServiceConfig service, IReadOnlyDictionary<string, FileObjectConfig> all, IReadOnlyList<ServiceFileReference> refs, bool secret)
+    {
+        var noun = secret ? "secret" : "config";
+        foreach (var r in refs)
+        {
+            if (!all.TryGetValue(r.Source, out var f))
+            {
+                throw new ComposeEngineException($"service \"{service.Name}\" refers to undefined {noun} {r.Source}: invalid compose project");
+            }
+
+            if (f.External)
+            {
+                throw new ComposeEngineException($"service \"{service.Name}\": {noun} \"{r.Source}\" is external, which exists only in a swarm; use `skiff stack deploy`, or give it a file");
+            }
+
+            if (f.File is null)
+            {
+                throw new ComposeEngineException($"service \"{service.Name}\": {noun} \"{r.Source}\" comes from the environment, which skiff compose does not write into containers yet; give it a file");
+            }
+
+            var target = string.IsNullOrEmpty(r.Target) ? r.Source : r.Target;
+            var path = target.StartsWith('/') ? target : (secret ? "/run/secrets/" : "/") + target;
+            yield return new Mount { Type = "bind", Source = f.File, Target = path, ReadOnly = true };
+        }
+    }
+
     /// <summary>Networks the service joins, as engine network names, the first one given at create.</summary>
     public static IReadOnlyList<(string Name, IReadOnlyList<string> Aliases)> Networks(ComposeProject project, ServiceConfig service)
     {
@@ -134,6 +165,8 @@ public static class ContainerSpecBuilder
             }
         }
 
+        mounts.AddRange(FileMounts(service, project.Secrets, service.Secrets, secret: true));
+        mounts.AddRange(FileMounts(service, project.Configs, service.Configs, secret: false));
         var deploy = service.Deploy;
         var host = new HostConfig
         {

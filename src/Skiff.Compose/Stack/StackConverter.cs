@@ -3,6 +3,10 @@ using Skiff.Compose.Local;
 
 namespace Skiff.Compose.Stack;
 
+/// <summary>A secret or config of a stack: its swarm name, and where its content comes from (a file, or an environment
+/// variable), or external (it must exist already).</summary>
+public sealed record StackFile(bool IsSecret, string Key, string Name, string? File, string? Environment, bool External);
+
 /// <summary>One service of a stack as the swarm should run it.</summary>
 public sealed record StackService(string ComposeName, ServiceSpecWire Spec, IReadOnlyList<string> DependsOn);
 
@@ -25,11 +29,6 @@ public static class StackConverter
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(warnings);
-        if (project.Secrets.Count > 0 || project.Configs.Count > 0)
-        {
-            throw new ComposeEngineException("secrets and configs are not supported by skiff's swarm yet; remove them from the stack file");
-        }
-
         var result = new List<StackService>();
         if (project.Services.Any(s => s.NetworkMode is null && s.Networks.Count > 0))
         {
@@ -68,6 +67,71 @@ public static class StackConverter
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The secrets and configs the stack's services use, named as docker/cli names them (<c>STACK_key</c>, or the
+    /// file's <c>name:</c>; an external one keeps its name). Unused top-level entries are not created, as in docker.
+    /// </summary>
+    public static IReadOnlyList<StackFile> Files(ComposeProject project, string stack)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        var result = new List<StackFile>();
+        foreach (var (isSecret, all, used) in new[]
+        {
+            (true, project.Secrets, project.Services.SelectMany(s => s.Secrets)),
+            (false, project.Configs, project.Services.SelectMany(s => s.Configs)),
+        })
+        {
+            foreach (var key in used.Select(r => r.Source).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                if (!all.TryGetValue(key, out var f))
+                {
+                    continue; // the loader already refused undefined references
+                }
+
+                if (!f.External && f.File is null && f.Environment is null)
+                {
+                    throw new ComposeEngineException($"{(isSecret ? "secret" : "config")} \"{key}\" has neither file nor environment: a stack needs one (or external: true)");
+                }
+
+                result.Add(new StackFile(isSecret, key, FileObjectName(project, stack, key, f), f.File, f.Environment, f.External));
+            }
+        }
+
+        return result;
+    }
+
+    private static string FileObjectName(ComposeProject project, string stack, string key, FileObjectConfig f) =>
+        f.External || f.Name != $"{project.Name}_{key}" ? f.Name : $"{stack}_{key}";
+
+    private static string FileObject(ComposeProject project, IReadOnlyDictionary<string, FileObjectConfig> all, string stack, string key, ServiceConfig service, string noun) =>
+        all.TryGetValue(key, out var f)
+            ? FileObjectName(project, stack, key, f)
+            : throw new ComposeEngineException($"service \"{service.Name}\" refers to undefined {noun} {key}: invalid compose project");
+
+    /// <summary>docker/cli's file target: the target, else the source's name; uid/gid default 0, mode 0444 (octal in compose).</summary>
+    private static SecretFileTarget FileTarget(ServiceConfig service, ServiceFileReference r, string noun)
+    {
+        uint mode = 292;
+        if (r.Mode is { Length: > 0 } m)
+        {
+            var octal = m.StartsWith("0o", StringComparison.OrdinalIgnoreCase) ? m[2..] : m.Length > 1 && m[0] == '0' ? m[1..] : null;
+            var ok = octal is not null
+                ? octal.Length > 0 && octal.All(c => c is >= '0' and <= '7')
+                : uint.TryParse(m, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out mode);
+            if (!ok)
+            {
+                throw new ComposeEngineException($"service \"{service.Name}\": {noun} {r.Source}: invalid mode \"{m}\"");
+            }
+
+            if (octal is not null)
+            {
+                mode = System.Convert.ToUInt32(octal, 8);
+            }
+        }
+
+        return new SecretFileTarget { Name = string.IsNullOrEmpty(r.Target) ? r.Source : r.Target, UID = r.Uid ?? "0", GID = r.Gid ?? "0", Mode = mode };
     }
 
     public static ServiceSpecWire ConvertService(ComposeProject project, string stack, ServiceConfig service, ICollection<string> warnings)
@@ -115,6 +179,16 @@ public static class StackConverter
                     Healthcheck = Healthcheck(service.Healthcheck),
                     Hosts = service.ExtraHosts.Count > 0 ? service.ExtraHosts.Select(HostsEntry).ToList() : null,
                     Init = service.Init,
+                    Secrets = service.Secrets.Count == 0 ? null : [.. service.Secrets.Select(r => new SecretReference
+                    {
+                        File = FileTarget(service, r, "secret"),
+                        SecretName = FileObject(project, project.Secrets, stack, r.Source, service, "secret"),
+                    })],
+                    Configs = service.Configs.Count == 0 ? null : [.. service.Configs.Select(r => new ConfigReferenceWire
+                    {
+                        File = FileTarget(service, r, "config"),
+                        ConfigName = FileObject(project, project.Configs, stack, r.Source, service, "config"),
+                    })],
                 },
                 Resources = Resources(service),
                 RestartPolicy = Restart(service),

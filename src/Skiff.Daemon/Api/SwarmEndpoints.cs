@@ -112,29 +112,36 @@ internal static class SwarmEndpoints
             await StreamLogsAsync(ctx, swarm, [task], task.Spec?.ContainerSpec?.TTY == true);
         });
 
-        foreach (var resource in new[] { "secrets", "configs" })
+        MapFiles(app, "secrets", swarm, c => c.Secrets);
+        MapFiles(app, "configs", swarm, c => c.Configs);
+    }
+
+    /// <summary><c>/secrets</c> and <c>/configs</c>: the same five routes (create 201 <c>{"ID"}</c>, update 200,
+    /// delete 204, as dockerd answers).</summary>
+    private static void MapFiles(WebApplication app, string resource, SwarmNode swarm, Func<Skiff.Manager.ControlApi.ControlApi, Skiff.Manager.ControlApi.ISwarmFiles> of)
+    {
+        app.MapGet("/" + resource, (HttpContext ctx) =>
+            Http.Json([.. of(swarm.Control).List(Http.Filters(ctx.Request))], SkiffJson.Wire.ListSwarmFileWire));
+        app.MapPost("/" + resource + "/create", async (HttpContext ctx) =>
         {
-            app.MapGet("/" + resource, () =>
-            {
-                _ = swarm.Control;
-                return Http.Json(new List<string>(), SkiffJson.Wire.ListString);
-            });
-            app.MapGet("/" + resource + "/{id}", (string id) =>
-            {
-                _ = swarm.Control;
-                return Fail(404, $"{resource.TrimEnd('s')} {id} not found");
-            });
-            app.MapPost("/" + resource + "/{**rest}", () =>
-            {
-                _ = swarm.Control;
-                return Fail(501, $"{resource} are not supported by skiffd yet");
-            });
-            app.MapDelete("/" + resource + "/{**rest}", () =>
-            {
-                _ = swarm.Control;
-                return Fail(501, $"{resource} are not supported by skiffd yet");
-            });
-        }
+            var files = of(swarm.Control);
+            var spec = await Http.ReadJsonAsync(ctx, SkiffJson.Wire.SwarmFileSpecWire);
+            var id = await files.CreateAsync(spec, ctx.RequestAborted);
+            return Http.Json(new SwarmCreateResponse { ID = id }, SkiffJson.Wire.SwarmCreateResponse, 201);
+        });
+        app.MapGet("/" + resource + "/{id}", (string id) => Http.Json(of(swarm.Control).Inspect(id), SkiffJson.Wire.SwarmFileWire));
+        app.MapPost("/" + resource + "/{id}/update", async (HttpContext ctx, string id) =>
+        {
+            var files = of(swarm.Control);
+            var spec = await Http.ReadJsonAsync(ctx, SkiffJson.Wire.SwarmFileSpecWire);
+            await files.UpdateAsync(id, Version(ctx.Request), spec, ctx.RequestAborted);
+            return Results.Ok();
+        });
+        app.MapDelete("/" + resource + "/{id}", async (HttpContext ctx, string id) =>
+        {
+            await of(swarm.Control).RemoveAsync(id, ctx.RequestAborted);
+            return Results.NoContent();
+        });
     }
 
     /// <summary>

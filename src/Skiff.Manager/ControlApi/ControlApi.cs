@@ -172,6 +172,7 @@ public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?
         {
             CheckPortConflicts(tx, spec, id);
             ResolveNetworks(tx, spec);
+            ResolveFileRefs(tx, spec);
             tx.Create(new Service { Id = id, Spec = spec, SpecVersion = 1 });
         }, ct);
         return id;
@@ -248,6 +249,7 @@ public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?
             if (!rollback)
             {
                 ResolveNetworks(tx, updated.Spec);
+                ResolveFileRefs(tx, updated.Spec);
             }
 
             tx.Update(updated);

@@ -99,11 +99,6 @@ public static partial class SpecDefaults
             spec.Networks = null;
         }
 
-        if (container.Secrets is { Count: > 0 } || container.Configs is { Count: > 0 })
-        {
-            throw Invalid("secrets and configs are not supported yet; remove --secret/--config");
-        }
-
         if (spec.TaskTemplate.RestartPolicy is { } rp)
         {
             if (rp.Condition is { Length: > 0 } c && c is not ("none" or "on-failure" or "any"))

@@ -269,17 +269,48 @@ public sealed class Dispatcher(IReplicatedStore replicated, RootCa root, TimePro
         }
     }
 
-    private static List<SwarmTask> Assignments(ReadTx tx, string nodeId) =>
-        [.. tx.TasksByNode(nodeId).Where(t => t.Status.State >= TaskState.Assigned).OrderBy(t => t.Id, StringComparer.Ordinal)];
+    private static List<(SwarmTask Task, List<TaskFile> Files)> Assignments(ReadTx tx, string nodeId) =>
+        [.. tx.TasksByNode(nodeId).Where(t => t.Status.State >= TaskState.Assigned).OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => (t, Files(tx, t)))];
 
-    private static string Fingerprint(List<SwarmTask> tasks) =>
-        string.Join(';', tasks.Select(t => $"{t.Id}:{t.DesiredState}:{t.Meta.Version}"));
+    /// <summary>
+    /// The secrets and configs a task needs, with their data, as swarmkit's dispatcher sends them: only to the node
+    /// that runs the task, and only while the task should run (a task being shut down gets none).
+    /// </summary>
+    private static List<TaskFile> Files(ReadTx tx, SwarmTask t)
+    {
+        var files = new List<TaskFile>();
+        if (t.DesiredState >= TaskState.Shutdown || t.Spec?.ContainerSpec is not { } cs)
+        {
+            return files;
+        }
 
-    private SessionMessage Message(string sessionId, string nodeId, List<SwarmTask> tasks)
+        foreach (var id in (cs.Secrets ?? []).Select(r => r.SecretID).Distinct(StringComparer.Ordinal))
+        {
+            if (tx.Get<Secret>(id) is { } s)
+            {
+                files.Add(new TaskFile { Kind = "secret", Id = id, Data = Google.Protobuf.ByteString.CopyFrom(s.Spec.Data.AsSpan()) });
+            }
+        }
+
+        foreach (var id in (cs.Configs ?? []).Select(r => r.ConfigID).Distinct(StringComparer.Ordinal))
+        {
+            if (tx.Get<Config>(id) is { } c)
+            {
+                files.Add(new TaskFile { Kind = "config", Id = id, Data = Google.Protobuf.ByteString.CopyFrom(c.Spec.Data.AsSpan()) });
+            }
+        }
+
+        return files;
+    }
+
+    private static string Fingerprint(List<(SwarmTask Task, List<TaskFile> Files)> tasks) =>
+        string.Join(';', tasks.Select(x => $"{x.Task.Id}:{x.Task.DesiredState}:{x.Task.Meta.Version}:{x.Files.Count}"));
+
+    private SessionMessage Message(string sessionId, string nodeId, List<(SwarmTask Task, List<TaskFile> Files)> tasks)
     {
         var m = new SessionMessage { SessionId = sessionId, NodeId = nodeId, HeartbeatPeriodMs = (long)HeartbeatPeriod.TotalMilliseconds };
         m.Managers.AddRange(Managers());
-        foreach (var t in tasks)
+        foreach (var (t, files) in tasks)
         {
             var a = new Assignment
             {
@@ -292,6 +323,7 @@ public sealed class Dispatcher(IReplicatedStore replicated, RootCa root, TimePro
                 SpecJson = JsonSerializer.Serialize(t.Spec ?? new TaskSpecWire(), SkiffJson.Default.TaskSpecWire),
             };
             a.Ports.AddRange(t.EndpointPorts.Select(p => new Port { Protocol = p.Protocol, TargetPort = p.TargetPort, PublishedPort = p.PublishedPort, PublishMode = p.PublishMode }));
+            a.Files.AddRange(files);
             m.Tasks.Add(a);
         }
 

@@ -30,3 +30,18 @@ internal static partial class Native
 
     internal static bool ProcessAlive(int pid) => pid > 0 && Kill(pid, 0) == 0;
 }
+
+/// <summary>File ownership, which .NET does not expose (used for the files of secrets and configs).</summary>
+public static partial class PosixFiles
+{
+    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int NativeChown(string path, uint owner, uint group);
+
+    public static void Chown(string path, uint uid, uint gid)
+    {
+        if (NativeChown(path, uid, gid) != 0)
+        {
+            throw new IOException($"chown {path} {uid}:{gid}: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+}

@@ -358,7 +358,7 @@ public class SwarmCommandsTests
     [InlineData(1, "update and rollback configuration is not supported for jobs", "service", "create", "--mode", "replicated-job", "--update-delay", "1s", "busybox")]
     [InlineData(1, "--no-healthcheck conflicts with --health-* options", "service", "create", "--no-healthcheck", "--health-cmd", "x", "busybox")]
     [InlineData(125, "skiff service create: unknown flag: --bogus. See 'skiff service create --help'.", "service", "create", "--bogus", "busybox")]
-    [InlineData(125, "skiff service update: unknown flag: --secret-add. See 'skiff service update --help'.", "service", "update", "--secret-add", "s", "web")]
+    [InlineData(125, "skiff service update: unknown flag: --dns-add. See 'skiff service update --help'.", "service", "update", "--dns-add", "1.1.1.1", "web")]
     [InlineData(1, "invalid scale specifier 'redis'. See 'skiff service scale --help'.", "service", "scale", "redis")]
     [InlineData(1, "invalid scale specifier 'redis='. See 'skiff service scale --help'.", "service", "scale", "redis=")]
     [InlineData(1, "unknown role bogus", "swarm", "join-token", "bogus")]

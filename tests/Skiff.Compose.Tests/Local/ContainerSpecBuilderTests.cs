@@ -147,4 +147,30 @@ public sealed class ContainerSpecBuilderTests
         var e = Assert.Throws<ComposeEngineException>(() => ContainerSpecBuilder.Template(project, project.Service("a")!, context));
         Assert.Equal("service \"a\" uses the network stack of service \"b\", which has no container", e.Message);
     }
+
+    [Fact]
+    public void Template_FileSecretsAndConfigs_BindMountedReadOnly()
+    {
+        var project = ComposeProjectLoaderTests.Load(
+            "services:\n  a:\n    image: x\n    secrets: [s, {source: s, target: /etc/pw}]\n    configs: [{source: c, target: app.conf}]\n"
+            + "secrets:\n  s: {file: ./s.txt}\nconfigs:\n  c: {file: ./c.conf}\n");
+
+        var (t, _) = ContainerSpecBuilder.Template(project, project.Service("a")!, Context());
+
+        Assert.Equal(
+            [("/run/secrets/s", true), ("/etc/pw", true), ("/app.conf", true)],
+            t.HostConfig!.Mounts!.Where(m => m.Type == "bind").Select(m => (m.Target, m.ReadOnly)));
+        Assert.EndsWith("/s.txt", t.HostConfig.Mounts![0].Source, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("secrets:\n  s: {external: true}\n", "is external, which exists only in a swarm")]
+    [InlineData("secrets:\n  s: {environment: PW}\n", "comes from the environment")]
+    public void Template_SecretsOneHostCannotProvide_ClearError(string top, string error)
+    {
+        var project = ComposeProjectLoaderTests.Load("services:\n  a:\n    image: x\n    secrets: [s]\n" + top);
+
+        var e = Assert.Throws<ComposeEngineException>(() => ContainerSpecBuilder.Template(project, project.Service("a")!, Context()));
+        Assert.Contains(error, e.Message, StringComparison.Ordinal);
+    }
 }

@@ -115,12 +115,54 @@ public sealed class StackConverterTests
     [InlineData("services:\n  a:\n    build: .\n", "has no image")]
     [InlineData("services:\n  a:\n    image: x\n    network_mode: \"service:b\"\n  b:\n    image: x\n", "cannot be used in a swarm stack")]
     [InlineData("services:\n  a:\n    image: x\n    ports: [\"8000-8001:80\"]\n", "port ranges")]
-    [InlineData("services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s: {file: ./s.txt}\n", "secrets and configs are not supported")]
+    [InlineData("services:\n  a:\n    image: x\n    secrets: [{source: s, mode: \"0948\"}]\nsecrets:\n  s: {file: ./s.txt}\n", "invalid mode \"0948\"")]
     public void Convert_WhatASwarmCannotRun_OneClearError(string yaml, string error)
     {
         var project = Load(yaml);
 
         var e = Assert.Throws<ComposeEngineException>(() => StackConverter.Convert(project, "s", new List<string>()));
         Assert.Contains(error, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_SecretsAndConfigs_DockerCliNamesTargetsAndModes()
+    {
+        var project = Load("""
+            services:
+              a:
+                image: x
+                secrets:
+                  - s
+                  - source: s
+                    target: /etc/pw
+                    uid: "100"
+                    mode: 0400
+                  - ext
+                configs: [c]
+              b:
+                image: x
+            secrets:
+              s: {file: ./s.txt}
+              ext: {external: true, name: shared_pw}
+              unused: {file: ./u.txt}
+            configs:
+              c: {environment: APP_CONF}
+            """);
+
+        var services = StackConverter.Convert(project, "st", new List<string>());
+        var files = StackConverter.Files(project, "st");
+
+        var cs = services.Single(s => s.ComposeName == "a").Spec.TaskTemplate.ContainerSpec!;
+        Assert.Equal(
+            [("st_s", "s", "0", 292u), ("st_s", "/etc/pw", "100", 256u), ("shared_pw", "ext", "0", 292u)],
+            cs.Secrets!.Select(r => (r.SecretName, r.File!.Name, r.File.UID, r.File.Mode)));
+        var config = Assert.Single(cs.Configs!);
+        Assert.Equal(("st_c", "c"), (config.ConfigName, config.File!.Name));
+        Assert.Null(services.Single(s => s.ComposeName == "b").Spec.TaskTemplate.ContainerSpec!.Secrets);
+        Assert.Equal(
+            [(true, "ext", "shared_pw", true), (true, "s", "st_s", false), (false, "c", "st_c", false)],
+            files.Select(f => (f.IsSecret, f.Key, f.Name, f.External)));
+        Assert.EndsWith("/s.txt", files[1].File, StringComparison.Ordinal);
+        Assert.Equal("APP_CONF", files[2].Environment);
     }
 }
