@@ -34,8 +34,11 @@ internal static class Http
             }
         });
 
+        // Nothing produced: the operation's error is the status code. Once a message exists, the answer is a 200
+        // stream and a later error goes in-band (deciding by whether the task had already failed made a quick
+        // failure after a first message a status code or an in-band error depending on timing).
         var first = await channel.Reader.WaitToReadAsync(ctx.RequestAborted);
-        if (!first || task.IsFaulted)
+        if (!first)
         {
             await task;
         }

@@ -575,9 +575,11 @@ public sealed class ImageStore : IImageStore
         }
 
         var tagOrDigest = parsed.Digest ?? parsed.Tag!;
-        progress(new JsonMessage { Status = $"Pulling from {parsed.Path}", Id = tagOrDigest });
         using var client = new RegistryClient(parsed);
+        // As dockerd: nothing is written before the manifest is found, so an unknown image or registry is an HTTP
+        // error status (the docker CLI's "Error response from daemon"), not an in-band error after a first line.
         var top = await client.GetManifestAsync(tagOrDigest, push: false, ct);
+        progress(new JsonMessage { Status = $"Pulling from {parsed.Path}", Id = tagOrDigest });
         var manifestBytes = top.Bytes;
         var mediaType = top.MediaType;
         if (IsIndex(mediaType, manifestBytes))
