@@ -178,7 +178,11 @@ public static class ComposeConfigWriter
         m.Add("environment", Dict(s.Environment));
         if (s.EnvFiles.Count > 0)
         {
-            m.Add("env_file", new ListNode([.. s.EnvFiles.Select(e => (Node)new MapNode().Add("path", S(e.Path)).Add("required", new BoolNode(e.Required)))]));
+            m.Add("env_file", new ListNode([.. s.EnvFiles.Select(e =>
+            {
+                var entry = new MapNode().Add("path", S(e.Path)).Add("required", new BoolNode(e.Required));
+                return e.Format is null ? entry : entry.Add("format", S(e.Format));
+            })]));
         }
 
         if (s.Healthcheck is { } h)

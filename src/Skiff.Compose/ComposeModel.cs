@@ -129,7 +129,8 @@ public sealed record ServiceFileReference(string Source, string? Target, string?
 
 public sealed record BuildConfig(string Context, string Dockerfile, IReadOnlyDictionary<string, string?> Args);
 
-public sealed record EnvFileRef(string Path, bool Required);
+/// <param name="Format">null (compose's .env rules) or <c>raw</c> (KEY=VALUE lines taken literally).</param>
+public sealed record EnvFileRef(string Path, bool Required, string? Format = null);
 
 public sealed record ServicePort(string Mode, int Target, string? Published, string Protocol, string? HostIp);
 

@@ -562,7 +562,13 @@ public static class ComposeProjectLoader
                         {
                             CheckKeys(em, ip, ["path", "required", "format"]);
                             var file = Str(em["path"], ip + ".path") ?? throw Error(em, ip, "path is required");
-                            result.Add(new EnvFileRef(Resolve(file), Bool(em["required"], ip + ".required") ?? true));
+                            var format = Str(em["format"], ip + ".format");
+                            if (format is not null and not "raw")
+                            {
+                                throw Error(em["format"]!, ip + ".format", $"unsupported env_file format \"{format}\" (compose knows \"raw\", or none for the .env rules)");
+                            }
+
+                            result.Add(new EnvFileRef(Resolve(file), Bool(em["required"], ip + ".required") ?? true, format));
                         }
                         else
                         {

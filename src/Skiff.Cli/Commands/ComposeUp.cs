@@ -216,49 +216,17 @@ internal static partial class ComposeCommands
         return result;
     }
 
-    /// <summary>The service's environment: <c>env_file</c>s in order, then <c>environment</c>; a name without a
-    /// value takes the shell's (or .env's) value and is left out when unset, as compose does.</summary>
+    /// <summary>The service's environment (<see cref="Skiff.Compose.ServiceEnvironment"/>), errors as one CLI line.</summary>
     private static Dictionary<string, string> ServiceEnvironment(ServiceConfig service, Func<string, string?> lookup)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var f in service.EnvFiles)
+        try
         {
-            if (!File.Exists(f.Path))
-            {
-                if (f.Required)
-                {
-                    throw new CliException($"env file {f.Path} not found: stat {f.Path}: no such file or directory");
-                }
-
-                continue;
-            }
-
-            try
-            {
-                foreach (var (k, v) in DotEnv.ReadFiles([f.Path], lookup))
-                {
-                    env[k] = v;
-                }
-            }
-            catch (DotEnvException e)
-            {
-                throw new CliException(e.Message);
-            }
+            return Skiff.Compose.ServiceEnvironment.Resolve(service, lookup);
         }
-
-        foreach (var (k, v) in service.Environment)
+        catch (ComposeEngineException e)
         {
-            if (v is not null)
-            {
-                env[k] = v;
-            }
-            else if (lookup(k) is { } fromShell)
-            {
-                env[k] = fromShell;
-            }
+            throw new CliException(e.Message);
         }
-
-        return env;
     }
 
     private static async Task<string> CreateAsync(CliContext ctx, ComposeProject project, ServiceConfig service, ContainerCreateRequest template, string hash, int number, string name, CancellationToken ct)

@@ -59,12 +59,12 @@ internal static class StackCommands
             }
 
             await EnsureManagerAsync(ctx, ct);
-            var project = LoadStack(ctx, paths, name);
+            var (project, lookup) = LoadStack(ctx, paths, name);
             var warnings = new List<string>();
             IReadOnlyList<StackService> services;
             try
             {
-                services = StackConverter.Convert(project, name, warnings);
+                services = StackConverter.Convert(project, name, warnings, lookup);
             }
             catch (ComposeEngineException e)
             {
@@ -278,12 +278,13 @@ internal static class StackCommands
     }
 
     /// <summary>The stack file(s) through the compose loader; the stack name is the project name.</summary>
-    private static ComposeProject LoadStack(CliContext ctx, string[] paths, string name)
+    private static (ComposeProject Project, Func<string, string?> Lookup) LoadStack(CliContext ctx, string[] paths, string name)
     {
         var cwd = ctx.WorkingDirectory();
         var files = paths.Select(p => p == "-" ? "-" : Path.GetFullPath(p, cwd)).ToList();
         var projectDir = files[0] == "-" ? cwd : Path.GetDirectoryName(files[0])!;
-        return ComposeCommands.LoadProject(ctx, files, projectDir, name, [], profiles: null, services: [], print: true).Project;
+        var loaded = ComposeCommands.LoadProject(ctx, files, projectDir, name, [], profiles: null, services: [], print: true);
+        return (loaded.Project, loaded.Lookup);
     }
 
     private static async Task EnsureManagerAsync(CliContext ctx, CancellationToken ct)

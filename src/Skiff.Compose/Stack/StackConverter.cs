@@ -14,7 +14,7 @@ public sealed record StackService(string ComposeName, ServiceSpecWire Spec, IRea
 /// The compose model to swarm service specs, as docker/cli's `stack deploy` converts it (names
 /// <c>STACK_service</c>, the namespace label, deploy -> mode, replicas, resources, restart policy,
 /// update/rollback config, placement, endpoint mode), from the same loader as `compose` (so .env,
-/// interpolation, extends, include, profiles and merged files all apply). Pure.
+/// interpolation, extends, include, profiles and merged files all apply). Reads only env files.
 /// </summary>
 public static class StackConverter
 {
@@ -25,7 +25,8 @@ public static class StackConverter
 
     /// <summary>Converts every service in dependency order; <paramref name="warnings"/> gets one line per thing the swarm here cannot do yet.</summary>
     /// <exception cref="ComposeEngineException">A service that cannot run on a swarm (no image, secrets...).</exception>
-    public static IReadOnlyList<StackService> Convert(ComposeProject project, string stack, ICollection<string> warnings)
+    /// <param name="lookup">The shell's (and .env's) variables, for <c>environment</c> names without a value; env files are read.</param>
+    public static IReadOnlyList<StackService> Convert(ComposeProject project, string stack, ICollection<string> warnings, Func<string, string?>? lookup = null)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(warnings);
@@ -37,7 +38,7 @@ public static class StackConverter
 
         foreach (var service in ComposePlanner.StartOrder(project, [], noDeps: false))
         {
-            result.Add(new StackService(service.Name, ConvertService(project, stack, service, warnings), ComposePlanner.Dependencies(service)));
+            result.Add(new StackService(service.Name, ConvertService(project, stack, service, warnings, lookup), ComposePlanner.Dependencies(service)));
         }
 
         return result;
@@ -134,7 +135,7 @@ public static class StackConverter
         return new SecretFileTarget { Name = string.IsNullOrEmpty(r.Target) ? r.Source : r.Target, UID = r.Uid ?? "0", GID = r.Gid ?? "0", Mode = mode };
     }
 
-    public static ServiceSpecWire ConvertService(ComposeProject project, string stack, ServiceConfig service, ICollection<string> warnings)
+    public static ServiceSpecWire ConvertService(ComposeProject project, string stack, ServiceConfig service, ICollection<string> warnings, Func<string, string?>? lookup = null)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(service);
@@ -148,7 +149,8 @@ public static class StackConverter
         var deploy = service.Deploy;
         var labels = new Dictionary<string, string>(deploy?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [NamespaceLabel] = stack };
         var containerLabels = new Dictionary<string, string>(service.Labels, StringComparer.Ordinal) { [NamespaceLabel] = stack };
-        var env = service.Environment.Where(kv => kv.Value is not null).Select(kv => $"{kv.Key}={kv.Value}").Order(StringComparer.Ordinal).ToList();
+        // docker/cli resolves env_file and value-less names into the service's Env, as compose does for containers.
+        var env = ServiceEnvironment.Resolve(service, lookup ?? (_ => null)).Select(kv => $"{kv.Key}={kv.Value}").Order(StringComparer.Ordinal).ToList();
         foreach (var key in service.UnsupportedKeys)
         {
             warnings.Add($"service \"{service.Name}\": {key} is not supported by skiff and is ignored");
