@@ -93,7 +93,7 @@ public static class BridgeDriver
         var hostVeth = HostVethName(containerId, index);
 
         // Container start latency is dominated by process spawns, so each side is one `ip -batch`.
-        if (await Ip.LinkExistsAsync(hostVeth, ct))
+        if (System.IO.Directory.Exists("/sys/class/net/" + hostVeth))
         {
             await Cmd.RunAsync("ip", ["link", "del", "dev", hostVeth], null, ct); // stale from a crash
         }

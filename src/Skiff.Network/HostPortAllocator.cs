@@ -252,6 +252,38 @@ internal static class NativeMethods
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static extern int SetNs(int fd, int nstype);
 
+    public const ulong MsBind = 0x1000;
+
+    public const int MntDetach = 2;
+
+    private const long NsfsMagic = 0x6e736673;
+
+    [DllImport("libc", EntryPoint = "unshare", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static extern int Unshare(int flags);
+
+    [DllImport("libc", EntryPoint = "mount", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static extern int Mount(
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string source, [MarshalAs(UnmanagedType.LPUTF8Str)] string target,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string? fstype, ulong flags, [MarshalAs(UnmanagedType.LPUTF8Str)] string? data);
+
+    [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static extern int Umount2([MarshalAs(UnmanagedType.LPUTF8Str)] string target, int flags);
+
+    [DllImport("libc", EntryPoint = "statfs", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int StatFs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte[] buf);
+
+    /// <summary>Is <paramref name="path"/> on nsfs (a namespace file bind-mounted there)? <c>f_type</c> is the first
+    /// field of struct statfs, a long, on the 64-bit Linux ABIs we run on.</summary>
+    public static bool IsNsfs(string path)
+    {
+        var buf = new byte[256];
+        return StatFs(path, buf) == 0 && BitConverter.ToInt64(buf, 0) == NsfsMagic;
+    }
+
     [DllImport("libc", EntryPoint = "bind", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SysBind(int fd, byte[] addr, int len);

@@ -8,8 +8,8 @@ namespace Skiff.Network;
 /// (e.g. /run/skiff/netns/&lt;id&gt;), given to runc as the container's network namespace path.
 /// </summary>
 /// <remarks>
-/// A namespace is created with <c>unshare --net=PATH true</c>: util-linux creates a new network
-/// namespace and bind-mounts its nsfs file onto PATH, then the helper exits; the bind mount keeps
+/// A namespace is created as <c>unshare --net=PATH true</c> would (in-process, by a thread that unshares its
+/// network namespace and bind-mounts its nsfs file onto PATH, then exits); the bind mount keeps
 /// the namespace alive without a process. This is what <c>ip netns add</c> does, but at any path, so
 /// two daemons (different directories) never see each other's namespaces and nothing appears in the
 /// global /run/netns list. Like <c>ip netns</c>, the directory is made a shared bind mount of itself so
@@ -35,7 +35,7 @@ public sealed class NetnsManager(string directory)
     {
         var path = PathFor(id);
         await EnsureDirectoryAsync(ct);
-        if (IsMountPoint(path))
+        if (IsNamespaceFile(path))
         {
             return path;
         }
@@ -46,7 +46,7 @@ public sealed class NetnsManager(string directory)
 
         try
         {
-            await Cmd.CheckAsync("unshare", [$"--net={path}", "true"], null, ct);
+            CreateBoundNamespace(path);
         }
         catch
         {
@@ -57,19 +57,58 @@ public sealed class NetnsManager(string directory)
         return path;
     }
 
-    /// <summary>Unmounts and removes the namespace file (the namespace dies with its last user).</summary>
-    public static async Task DeleteAsync(string path, CancellationToken ct = default)
+    /// <summary>
+    /// What <c>unshare --net=PATH true</c> does, without two processes per container: a dedicated thread moves
+    /// itself into a new network namespace (namespaces are per thread on Linux, so the daemon's other threads stay
+    /// in the host's), bind-mounts its namespace file onto <paramref name="path"/>, and exits; the mount keeps the
+    /// namespace alive.
+    /// </summary>
+    private static void CreateBoundNamespace(string path)
     {
-        if (IsMountPoint(path))
+        Exception? error = null;
+        var thread = new Thread(() =>
         {
-            var r = await Cmd.RunAsync("umount", [path], null, ct);
-            if (r.ExitCode != 0 && IsMountPoint(path))
+            try
             {
-                await Cmd.CheckAsync("umount", ["-l", path], null, ct);
+                if (NativeMethods.Unshare(NativeMethods.CloneNewNet) != 0)
+                {
+                    throw new IOException($"unshare(CLONE_NEWNET) failed: errno {Marshal.GetLastPInvokeError()}");
+                }
+
+                if (NativeMethods.Mount("/proc/thread-self/ns/net", path, null, NativeMethods.MsBind, null) != 0)
+                {
+                    throw new IOException($"bind-mounting a new network namespace on {path} failed: errno {Marshal.GetLastPInvokeError()}");
+                }
             }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "skiff-netns-create",
+        };
+        thread.Start();
+        thread.Join();
+        if (error is not null)
+        {
+            throw error;
+        }
+    }
+
+    /// <summary>Unmounts and removes the namespace file (the namespace dies with its last user).</summary>
+    public static Task DeleteAsync(string path, CancellationToken ct = default)
+    {
+        // umount(2), then a lazy detach if something still holds it busy, as `umount || umount -l` did.
+        if (IsNamespaceFile(path) && NativeMethods.Umount2(path, 0) != 0 && IsNamespaceFile(path)
+            && NativeMethods.Umount2(path, NativeMethods.MntDetach) != 0)
+        {
+            throw new IOException($"umount {path} failed: errno {Marshal.GetLastPInvokeError()}");
         }
 
         File.Delete(path);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -85,6 +124,7 @@ public sealed class NetnsManager(string directory)
 
         if (removeDirectory && System.IO.Directory.Exists(Directory))
         {
+            _directoryReady = false;
             if (IsMountPoint(Directory))
             {
                 await Cmd.CheckAsync("umount", [Directory], null, ct);
@@ -141,7 +181,11 @@ public sealed class NetnsManager(string directory)
             ? [.. System.IO.Directory.EnumerateFiles(Directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
             : [];
 
-    /// <summary>True when <paramref name="path"/> is a mount point (a live namespace file).</summary>
+    /// <summary>True when <paramref name="path"/> is a live namespace file: an nsfs mount (statfs, no mountinfo
+    /// scan, which grows with every container's mounts).</summary>
+    public static bool IsNamespaceFile(string path) => NativeMethods.IsNsfs(path);
+
+    /// <summary>True when <paramref name="path"/> is a mount point (/proc/self/mountinfo).</summary>
     public static bool IsMountPoint(string path)
     {
         var full = Path.GetFullPath(path);
@@ -158,8 +202,15 @@ public sealed class NetnsManager(string directory)
         return false;
     }
 
+    private volatile bool _directoryReady;
+
     private async Task EnsureDirectoryAsync(CancellationToken ct)
     {
+        if (_directoryReady)
+        {
+            return;
+        }
+
         System.IO.Directory.CreateDirectory(Directory);
         if (!IsMountPoint(Directory))
         {
@@ -171,6 +222,7 @@ public sealed class NetnsManager(string directory)
         }
 
         await Cmd.CheckAsync("mount", ["--make-shared", Directory], null, ct);
+        _directoryReady = true;
     }
 
     private static string Unescape(string s)

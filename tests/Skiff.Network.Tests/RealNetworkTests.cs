@@ -251,6 +251,8 @@ public sealed class RealNetworkTests : IAsyncLifetime
         var path = await _netns.CreateAsync("c3");
         Assert.Equal(path, await _netns.CreateAsync("c3"));
         Assert.True(NetnsManager.IsMountPoint(path));
+        Assert.True(NetnsManager.IsNamespaceFile(path));
+        Assert.False(NetnsManager.IsNamespaceFile(_netns.Directory));
         Assert.Equal(["c1", "c2", "c3"], _netns.List());
         await NetnsManager.DeleteAsync(path);
         Assert.False(File.Exists(path));
