@@ -20,5 +20,8 @@ public sealed record DaemonOptions
     /// <c>--ip</c>); null is every address. Lets several nodes on one machine publish the same port.</summary>
     public string? DefaultBindIp { get; init; }
 
+    /// <summary><c>--max-concurrent-starts</c>: swarm tasks this node's engine executor creates and starts at once.</summary>
+    public int MaxConcurrentStarts { get; init; } = Math.Max(2, Environment.ProcessorCount);
+
     public string DefaultSocket => Path.Combine(ExecRoot, "skiff.sock");
 }

@@ -13,11 +13,12 @@ var tlsCertOpt = new Option<string?>("--tlscert") { Description = "Path to TLS c
 var tlsKeyOpt = new Option<string?>("--tlskey") { Description = "Path to TLS key file" };
 var hostnameOpt = new Option<string?>("--hostname") { Description = "Node hostname reported by info (defaults to the machine's)" };
 var ipOpt = new Option<string?>("--ip") { Description = "Default IP when binding container ports (default 0.0.0.0)" };
+var startsOpt = new Option<int?>("--max-concurrent-starts") { Description = "Swarm tasks a node creates and starts at once (default: max(2, cores))" };
 var cgroupOpt = new Option<string>("--cgroup-parent") { Description = "Parent cgroup of containers", DefaultValueFactory = _ => "/skiff" };
 
 var root = new RootCommand("skiffd: the Skiff container engine (Docker Engine API v1.41)")
 {
-    hostOpt, dataRootOpt, execRootOpt, bridgeOpt, cidrOpt, levelOpt, tlsVerifyOpt, tlsCaOpt, tlsCertOpt, tlsKeyOpt, hostnameOpt, cgroupOpt, ipOpt,
+    hostOpt, dataRootOpt, execRootOpt, bridgeOpt, cidrOpt, levelOpt, tlsVerifyOpt, tlsCaOpt, tlsCertOpt, tlsKeyOpt, hostnameOpt, cgroupOpt, ipOpt, startsOpt,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -37,7 +38,14 @@ root.SetAction(async (parse, ct) =>
         NodeHostname = parse.GetValue(hostnameOpt),
         CgroupParent = parse.GetValue(cgroupOpt)!,
         DefaultBindIp = parse.GetValue(ipOpt),
+        MaxConcurrentStarts = parse.GetValue(startsOpt) ?? Math.Max(2, Environment.ProcessorCount),
     };
+    if (options.MaxConcurrentStarts is < 1 or > 256)
+    {
+        Console.Error.WriteLine($"skiffd: --max-concurrent-starts {options.MaxConcurrentStarts}: must be between 1 and 256");
+        return 1;
+    }
+
     if (options.DefaultBindIp is { } bindIp && (!System.Net.IPAddress.TryParse(bindIp, out var parsed) || parsed.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
     {
         Console.Error.WriteLine($"skiffd: --ip {bindIp}: not an IPv4 address");

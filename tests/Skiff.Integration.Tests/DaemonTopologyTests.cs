@@ -97,6 +97,16 @@ public sealed class DaemonTopologyTests
         Assert.Equal($"skiffd: --ip {ip}: not an IPv4 address", r.Stderr.Trim());
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1000")]
+    public void MaxConcurrentStarts_OutOfRange_IsRefusedAtStart(string n)
+    {
+        var r = Cli.Run("dotnet", [Repo.Built("Skiff.Daemon", "skiffd.dll"), "--max-concurrent-starts", n, "--data-root", "/tmp/skiff-it-none", "--exec-root", "/tmp/skiff-it-none-run"], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"skiffd: --max-concurrent-starts {n}: must be between 1 and 256", r.Stderr.Trim());
+    }
+
     [Fact]
     public void Sigterm_ShutsDownCleanly()
     {

@@ -17,7 +17,7 @@ namespace Skiff.Agent.Executors;
 /// Secrets and configs are written as files under <paramref name="filesRoot"/> (skiffd passes its exec root, a tmpfs
 /// on Debian, so secrets never reach a disk) and bind-mounted read-only at their targets, as Docker does.
 /// </summary>
-public sealed class EngineExecutor(ContainerManager containers, IImageStore? images = null, string? filesRoot = null) : ITaskExecutor, ITaskLogs
+public sealed class EngineExecutor(ContainerManager containers, IImageStore? images = null, string? filesRoot = null, int maxConcurrentStarts = 0) : ITaskExecutor, ITaskLogs
 {
     public async IAsyncEnumerable<TaskLogLine> LogsAsync(
         string taskId, bool follow, int? tail, DateTimeOffset? since, DateTimeOffset? until,
@@ -41,7 +41,7 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
 
     // Creating and starting dozens of containers at once (service create --replicas 50) left runc create and
     // runc init hanging on a 2-core host (every start timed out after 60 s); a few at a time finish in seconds.
-    private readonly SemaphoreSlim _starts = new(Math.Max(2, Environment.ProcessorCount));
+    private readonly SemaphoreSlim _starts = new(maxConcurrentStarts > 0 ? maxConcurrentStarts : Math.Max(2, Environment.ProcessorCount));
 
     public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>([.. containers.All

@@ -413,7 +413,7 @@ public sealed class SwarmNode(Engine engine, ILoggerFactory logs) : IAsyncDispos
             Root = root,
             Description = description,
             Logs = logs,
-        }, new EngineExecutor(engine.Containers, engine.Images, Path.Combine(engine.Options.ExecRoot, "swarm-files")));
+        }, new EngineExecutor(engine.Containers, engine.Images, Path.Combine(engine.Options.ExecRoot, "swarm-files"), engine.Options.MaxConcurrentStarts));
         _agent.Start();
         if (_renewal is null)
         {
