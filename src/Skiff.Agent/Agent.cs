@@ -281,11 +281,15 @@ public sealed class Agent : IAsyncDisposable
     private async Task ApplyAsync(SessionMessage message, CancellationToken ct)
     {
         var assigned = new HashSet<string>(StringComparer.Ordinal);
+        var files = message.Files.ToDictionary(
+            f => (f.Kind, f.Id),
+            f => new TaskFileData(f.Kind == "config" ? TaskFileKind.Config : TaskFileKind.Secret, f.Id, [.. f.Data.Span]));
         foreach (var a in message.Tasks)
         {
             assigned.Add(a.TaskId);
             WireConvert.TryParseTaskState(a.DesiredState, out var desired);
             WireConvert.TryParseTaskState(a.ObservedState, out var observed);
+            var spec = JsonSerializer.Deserialize(a.SpecJson, SkiffJson.Default.TaskSpecWire) ?? new TaskSpecWire();
             var task = new AssignedTask
             {
                 TaskId = a.TaskId,
@@ -295,9 +299,13 @@ public sealed class Agent : IAsyncDisposable
                 NodeId = message.NodeId,
                 DesiredState = desired,
                 ObservedState = observed,
-                Spec = JsonSerializer.Deserialize(a.SpecJson, SkiffJson.Default.TaskSpecWire) ?? new TaskSpecWire(),
+                Spec = spec,
                 Ports = [.. a.Ports.Select(p => new TaskPort(p.Protocol, p.TargetPort, p.PublishedPort, p.PublishMode))],
-                Files = [.. a.Files.Select(f => new TaskFileData(f.Kind == "config" ? TaskFileKind.Config : TaskFileKind.Secret, f.Id, [.. f.Data.Span]))],
+                Files = [.. (spec.ContainerSpec?.Secrets ?? []).Select(r => ("secret", r.SecretID))
+                    .Concat((spec.ContainerSpec?.Configs ?? []).Select(r => ("config", r.ConfigID)))
+                    .Distinct()
+                    .Select(k => files.GetValueOrDefault(k))
+                    .OfType<TaskFileData>()],
             };
             var worker = _workers.GetOrAdd(a.TaskId, _ => new TaskWorker(task, _executor, Report, _options.Time, _log));
             worker.Assign(task);
@@ -474,6 +482,14 @@ internal sealed class TaskWorker : IAsyncDisposable
         }
         catch (TaskRejectedException e)
         {
+            Report(TaskState.Rejected, "preparing", e.Message);
+            await ParkAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else (a full disk, a refused chown, a runtime error) also rejects the task, so the orchestrator
+            // replaces it; unhandled, it would end this worker's loop and leave the task "preparing" for good.
+            _log.LogWarning(e, "task {Task}: prepare failed", task.TaskId);
             Report(TaskState.Rejected, "preparing", e.Message);
             await ParkAsync(ct);
         }

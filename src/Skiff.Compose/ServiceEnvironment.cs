@@ -5,7 +5,8 @@ namespace Skiff.Compose;
 /// <summary>
 /// A service's environment as its containers (compose) or tasks (stack) get it: the <c>env_file</c>s in order, then
 /// <c>environment</c>; a name without a value takes the shell's (or <c>.env</c>'s) value and is left out when unset,
-/// as compose does. docker/cli's stack conversion honours <c>env_file</c> too, so both paths share this.
+/// as compose does. Stack deploy uses the same rules (one loader for both; docker/cli's stack reads env files
+/// literally, without quotes removed or interpolation, which is one of the disagreements Skiff removes).
 /// </summary>
 public static class ServiceEnvironment
 {
@@ -29,7 +30,11 @@ public static class ServiceEnvironment
 
             try
             {
-                var values = f.Format == "raw" ? Raw(File.ReadAllText(f.Path), f.Path) : DotEnv.ReadFiles([f.Path], k => env.TryGetValue(k, out var v) ? v : lookup(k));
+                // compose-go's order for ${VAR} inside an env file: the project's environment (shell, .env), then the
+                // service's own `environment:` values.
+                var values = f.Format == "raw"
+                    ? Raw(File.ReadAllText(f.Path), f.Path)
+                    : DotEnv.ReadFiles([f.Path], k => lookup(k) ?? (service.Environment.TryGetValue(k, out var own) ? own : null));
                 foreach (var (k, v) in values)
                 {
                     env[k] = v;

@@ -239,7 +239,7 @@ public sealed class EngineExecutorContractTests : ExecutorContractTests
                     Secrets =
                     [
                         new SecretReference { SecretID = "s1", SecretName = "pw", File = new SecretFileTarget { Name = "pw" } },
-                        new SecretReference { SecretID = "s1", SecretName = "pw", File = new SecretFileTarget { Name = "/etc/pw", UID = "100", GID = "101", Mode = 256 } },
+                        new SecretReference { SecretID = "s1", SecretName = "pw", File = new SecretFileTarget { Name = "/etc/pw", UID = "100", GID = "101", Mode = 2304 /* 04400: setuid dropped */ } },
                     ],
                     Configs = [new ConfigReferenceWire { ConfigID = "c1", ConfigName = "conf", File = new SecretFileTarget { Name = "app.conf" } }],
                 },
@@ -288,6 +288,19 @@ public sealed class EngineExecutorContractTests : ExecutorContractTests
 
         var e = await Assert.ThrowsAsync<TaskRejectedException>(() => Executor.PrepareAsync(t, CancellationToken.None));
         Assert.Contains("secret pw (gone) was not sent with the task", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_root, "run", "swarm-files", t.TaskId)), "a failed prepare left the task's files");
+    }
+
+    [Fact]
+    public async Task List_IncludesTasksWithOnlyFilesLeft_RemoveDeletesThem()
+    {
+        var stray = Path.Combine(_root, "run", "swarm-files", "t-stray");
+        Directory.CreateDirectory(stray);
+        await File.WriteAllTextAsync(Path.Combine(stray, "secret-0"), "x");
+
+        Assert.Contains("t-stray", await Executor.ListAsync(CancellationToken.None));
+        await Executor.RemoveAsync("t-stray", CancellationToken.None);
+        Assert.False(Directory.Exists(stray));
     }
 
     [Fact]

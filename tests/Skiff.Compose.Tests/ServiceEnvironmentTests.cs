@@ -41,7 +41,7 @@ public sealed class ServiceEnvironmentTests : IDisposable
         var env = ServiceEnvironment.Resolve(project.Service("s")!, k => k == "FROM_SHELL" ? "sh" : null);
 
         Assert.Equal("override", env["A"]);
-        Assert.Equal("quoted 1", env["B"]);
+        Assert.Equal("quoted override", env["B"]); // compose-go: the service's environment, not the earlier file
         Assert.Equal("'kept' $A", env["C"]);
         Assert.Equal("x=y", env["D"]);
         Assert.Equal("sh", env["FROM_SHELL"]);

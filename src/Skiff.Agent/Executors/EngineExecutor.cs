@@ -43,10 +43,16 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
     // runc init hanging on a 2-core host (every start timed out after 60 s); a few at a time finish in seconds.
     private readonly SemaphoreSlim _starts = new(maxConcurrentStarts > 0 ? maxConcurrentStarts : Math.Max(2, Environment.ProcessorCount));
 
+    /// <summary>Tasks with a container here, and tasks whose secret and config files are still here (a crash between
+    /// writing them and creating the container), so the agent removes what is no longer assigned.</summary>
     public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>([.. containers.All
             .Select(c => c.Config.Labels is { } l && l.TryGetValue(TaskIdLabel, out var id) ? id : null)
-            .OfType<string>()]);
+            .OfType<string>()
+            .Concat(filesRoot is not null && Directory.Exists(filesRoot)
+                ? Directory.EnumerateDirectories(filesRoot).Select(Path.GetFileName).OfType<string>()
+                : [])
+            .Distinct(StringComparer.Ordinal)]);
 
     public Task<ExecutorStatus?> InspectAsync(string taskId, CancellationToken ct) =>
         Task.FromResult(Find(taskId) is { } c ? Status(c) : null);
@@ -97,7 +103,7 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
                 NanoCpus = resources?.NanoCPUs ?? 0,
                 PidsLimit = resources is { Pids: > 0 } ? resources.Pids : null,
                 ExtraHosts = spec.Hosts,
-                Mounts = WithFiles(task, spec),
+                Mounts = spec.Mounts?.Select(m => new Mount { Type = m.Type, Source = m.Source, Target = m.Target, ReadOnly = m.ReadOnly }).ToList(),
                 PortBindings = hostPorts.Count == 0 ? null : hostPorts
                     .GroupBy(p => Key(p.TargetPort, p.Protocol))
                     .ToDictionary(g => g.Key, g => (List<PortBinding>?)[.. g.Select(p => new PortBinding { HostIp = "", HostPort = p.PublishedPort == 0 ? "" : p.PublishedPort.ToString(CultureInfo.InvariantCulture) })]),
@@ -116,9 +122,13 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
         }
 
         await _starts.WaitAsync(ct);
+        var created = false;
         try
         {
+            // Written last, just before the create, and removed if it fails: no secret file outlives a failed prepare.
+            request.HostConfig.Mounts = WithFiles(task, spec, request.HostConfig.Mounts);
             await containers.CreateAsync(request, task.ContainerName, ct);
+            created = true;
         }
         catch (NotFoundException e)
         {
@@ -132,6 +142,10 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
         finally
         {
             _starts.Release();
+            if (!created)
+            {
+                DeleteFiles(task.TaskId);
+            }
         }
     }
 
@@ -190,6 +204,11 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
             await containers.RemoveAsync(c.Id, force: true, removeVolumes: true, ct);
         }
 
+        DeleteFiles(taskId);
+    }
+
+    private void DeleteFiles(string taskId)
+    {
         if (filesRoot is not null && Directory.Exists(Path.Combine(filesRoot, taskId)))
         {
             Directory.Delete(Path.Combine(filesRoot, taskId), recursive: true);
@@ -201,9 +220,8 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
     /// reference's owner and mode (Docker's defaults: 0:0, 0444). A secret goes to <c>/run/secrets/TARGET</c> and a
     /// config to <c>/TARGET</c> unless the target is absolute.
     /// </summary>
-    private List<Mount>? WithFiles(AssignedTask task, ContainerSpecWire spec)
+    private List<Mount>? WithFiles(AssignedTask task, ContainerSpecWire spec, List<Mount>? mounts)
     {
-        var mounts = spec.Mounts?.Select(m => new Mount { Type = m.Type, Source = m.Source, Target = m.Target, ReadOnly = m.ReadOnly }).ToList();
         var refs = (spec.Secrets ?? []).Select(r => (Kind: TaskFileKind.Secret, Id: r.SecretID, Name: r.SecretName, r.File, Path: ControlApiPaths.Secret(r.File?.Name ?? "")))
             .Concat((spec.Configs ?? []).Select(r => (Kind: TaskFileKind.Config, Id: r.ConfigID, Name: r.ConfigName, r.File, Path: ControlApiPaths.Config(r.File?.Name ?? ""))))
             .ToList();
@@ -232,9 +250,17 @@ public sealed class EngineExecutor(ContainerManager containers, IImageStore? ima
             var data = task.Files.FirstOrDefault(f => f.Kind == kind && f.Id == id)
                 ?? throw new TaskRejectedException($"{noun} {name} ({id}) was not sent with the task: it may have been removed");
             var path = Path.Combine(dir, $"{noun}-{i}");
-            File.WriteAllBytes(path, data.Data.AsSpan().ToArray());
-            PosixFiles.Chown(path, uint.Parse(file!.UID, CultureInfo.InvariantCulture), uint.Parse(file.GID, CultureInfo.InvariantCulture));
-            File.SetUnixFileMode(path, (UnixFileMode)(file.Mode & 0xFFF));
+            try
+            {
+                File.WriteAllBytes(path, data.Data.AsSpan().ToArray());
+                PosixFiles.Chown(path, uint.Parse(file!.UID, CultureInfo.InvariantCulture), uint.Parse(file.GID, CultureInfo.InvariantCulture));
+                // Permission bits only, as dockerd applies them: no setuid, setgid or sticky file the user chose.
+                File.SetUnixFileMode(path, (UnixFileMode)(file.Mode & 0x1FF));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+            {
+                throw new TaskRejectedException($"cannot write {noun} {name} for the task: {e.Message}");
+            }
             mounts.RemoveAll(m => m.Target == target);
             mounts.Add(new Mount { Type = "bind", Source = path, Target = target, ReadOnly = true });
         }

@@ -82,7 +82,7 @@ internal static class StackCommands
             }
 
             await EnsureNetworksAsync(ctx, project, name, ct);
-            await EnsureFilesAsync(ctx, project, name, services, ct);
+            await EnsureFilesAsync(ctx, project, name, services, lookup, ct);
             var existing = await StackServicesAsync(ctx, name, ct);
             if (pr.GetValue(prune))
             {
@@ -161,7 +161,7 @@ internal static class StackCommands
     /// it exists, updated with the same spec (only labels may change: new content is refused by the daemon, as in
     /// Docker); external ones must exist. The services' references then get the ids.
     /// </summary>
-    private static async Task EnsureFilesAsync(CliContext ctx, ComposeProject project, string stack, IReadOnlyList<StackService> services, CancellationToken ct)
+    private static async Task EnsureFilesAsync(CliContext ctx, ComposeProject project, string stack, IReadOnlyList<StackService> services, Func<string, string?> lookup, CancellationToken ct)
     {
         List<StackFile> files;
         try
@@ -188,7 +188,7 @@ internal static class StackCommands
             {
                 Name = f.Name,
                 Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [StackConverter.NamespaceLabel] = stack },
-                Data = await ReadStackFileAsync(ctx, f, noun, ct),
+                Data = await ReadStackFileAsync(f, noun, lookup, ct),
             };
             SwarmFileWire? current = null;
             try
@@ -237,7 +237,7 @@ internal static class StackCommands
         }
     }
 
-    private static async Task<byte[]> ReadStackFileAsync(CliContext ctx, StackFile f, string noun, CancellationToken ct)
+    private static async Task<byte[]> ReadStackFileAsync(StackFile f, string noun, Func<string, string?> lookup, CancellationToken ct)
     {
         if (f.File is { } path)
         {
@@ -251,7 +251,7 @@ internal static class StackCommands
             }
         }
 
-        return ctx.GetEnv(f.Environment!) is { } value
+        return lookup(f.Environment!) is { } value
             ? System.Text.Encoding.UTF8.GetBytes(value)
             : throw new CliException($"{noun} {f.Key}: environment variable {f.Environment} is not set");
     }
@@ -470,25 +470,45 @@ internal static class StackCommands
                     continue;
                 }
 
+                // As docker/cli: each removal that fails is reported and the rest carry on (a secret another stack
+                // uses as external stays, the networks still go), then one summary line and exit 1.
+                var failed = false;
+                async Task RemoveAsync(string noun, string name, string path)
+                {
+                    await ctx.Out.WriteLineAsync($"Removing {noun} {name}");
+                    try
+                    {
+                        await ctx.Client.DeleteAsync(path, ct);
+                    }
+                    catch (DaemonException e)
+                    {
+                        await ctx.Err.WriteLineAsync($"Failed to remove {noun} {name}: {e.Message}");
+                        failed = true;
+                    }
+                }
+
                 foreach (var s in services)
                 {
-                    await ctx.Out.WriteLineAsync($"Removing service {s.Spec.Name}");
-                    await ctx.Client.DeleteAsync($"/services/{Common.Escape(s.ID)}", ct);
+                    await RemoveAsync("service", s.Spec.Name, $"/services/{Common.Escape(s.ID)}");
                 }
 
                 foreach (var (noun, list) in new[] { ("secret", secrets), ("config", configs) })
                 {
                     foreach (var f in list)
                     {
-                        await ctx.Out.WriteLineAsync($"Removing {noun} {f.Spec.Name}");
-                        await ctx.Client.DeleteAsync($"/{noun}s/{Common.Escape(f.ID)}", ct);
+                        await RemoveAsync(noun, f.Spec.Name, $"/{noun}s/{Common.Escape(f.ID)}");
                     }
                 }
 
                 foreach (var n in networks)
                 {
-                    await ctx.Out.WriteLineAsync($"Removing network {n.Name}");
-                    await ctx.Client.DeleteAsync($"/networks/{Common.Escape(n.Id)}", ct);
+                    await RemoveAsync("network", n.Name, $"/networks/{Common.Escape(n.Id)}");
+                }
+
+                if (failed)
+                {
+                    await ctx.Err.WriteLineAsync($"Failed to remove some resources from stack: {name}");
+                    status = 1;
                 }
             }
 

@@ -71,8 +71,9 @@ public static class StackConverter
     }
 
     /// <summary>
-    /// The secrets and configs the stack's services use, named as docker/cli names them (<c>STACK_key</c>, or the
-    /// file's <c>name:</c>; an external one keeps its name). Unused top-level entries are not created, as in docker.
+    /// The stack's top-level secrets and configs, named as docker/cli names them (<c>STACK_key</c>, or the file's
+    /// <c>name:</c>; an external one keeps its name). Like docker/cli, every non-external entry is created, used or
+    /// not; external ones are returned when a service uses them (they must exist).
     /// </summary>
     public static IReadOnlyList<StackFile> Files(ComposeProject project, string stack)
     {
@@ -84,11 +85,12 @@ public static class StackConverter
             (false, project.Configs, project.Services.SelectMany(s => s.Configs)),
         })
         {
-            foreach (var key in used.Select(r => r.Source).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            var usedKeys = used.Select(r => r.Source).ToHashSet(StringComparer.Ordinal);
+            foreach (var (key, f) in all.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                if (!all.TryGetValue(key, out var f))
+                if (f.External && !usedKeys.Contains(key))
                 {
-                    continue; // the loader already refused undefined references
+                    continue;
                 }
 
                 if (!f.External && f.File is null && f.Environment is null)

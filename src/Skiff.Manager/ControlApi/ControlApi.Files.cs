@@ -206,6 +206,11 @@ public sealed partial class ControlApi
             return;
         }
 
+        if ((cs.Secrets ?? []).Any(r => r is null) || (cs.Configs ?? []).Any(r => r is null))
+        {
+            throw SpecDefaults.Invalid("malformed secret or config reference: null");
+        }
+
         var targets = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var r in cs.Secrets ?? [])
         {

@@ -269,48 +269,44 @@ public sealed class Dispatcher(IReplicatedStore replicated, RootCa root, TimePro
         }
     }
 
-    private static List<(SwarmTask Task, List<TaskFile> Files)> Assignments(ReadTx tx, string nodeId) =>
-        [.. tx.TasksByNode(nodeId).Where(t => t.Status.State >= TaskState.Assigned).OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => (t, Files(tx, t)))];
+    private static List<SwarmTask> Assignments(ReadTx tx, string nodeId) =>
+        [.. tx.TasksByNode(nodeId).Where(t => t.Status.State >= TaskState.Assigned).OrderBy(t => t.Id, StringComparer.Ordinal)];
+
+    /// <summary>Secrets and configs are immutable and referenced by id in a task's (immutable) spec, so the task
+    /// versions already say when the files to send change.</summary>
+    private static string Fingerprint(List<SwarmTask> tasks) =>
+        string.Join(';', tasks.Select(t => $"{t.Id}:{t.DesiredState}:{t.Meta.Version}"));
 
     /// <summary>
-    /// The secrets and configs a task needs, with their data, as swarmkit's dispatcher sends them: only to the node
-    /// that runs the task, and only while the task should run (a task being shut down gets none).
+    /// The secrets and configs the node needs, each once, with their data, as swarmkit's dispatcher sends them: only
+    /// for tasks that should run (a task being shut down gets none). Read at send time, so the data is never held per
+    /// task or per commit.
     /// </summary>
-    private static List<TaskFile> Files(ReadTx tx, SwarmTask t)
+    private List<TaskFile> Files(List<SwarmTask> tasks)
     {
-        var files = new List<TaskFile>();
-        if (t.DesiredState >= TaskState.Shutdown || t.Spec?.ContainerSpec is not { } cs)
+        var wanted = tasks.Where(t => t.DesiredState < TaskState.Shutdown && t.Spec?.ContainerSpec is not null)
+            .SelectMany(t => (t.Spec!.ContainerSpec!.Secrets ?? []).Select(r => ("secret", r.SecretID))
+                .Concat((t.Spec.ContainerSpec.Configs ?? []).Select(r => ("config", r.ConfigID))))
+            .Distinct()
+            .ToList();
+        if (wanted.Count == 0)
         {
-            return files;
+            return [];
         }
 
-        foreach (var id in (cs.Secrets ?? []).Select(r => r.SecretID).Distinct(StringComparer.Ordinal))
-        {
-            if (tx.Get<Secret>(id) is { } s)
-            {
-                files.Add(new TaskFile { Kind = "secret", Id = id, Data = Google.Protobuf.ByteString.CopyFrom(s.Spec.Data.AsSpan()) });
-            }
-        }
-
-        foreach (var id in (cs.Configs ?? []).Select(r => r.ConfigID).Distinct(StringComparer.Ordinal))
-        {
-            if (tx.Get<Config>(id) is { } c)
-            {
-                files.Add(new TaskFile { Kind = "config", Id = id, Data = Google.Protobuf.ByteString.CopyFrom(c.Spec.Data.AsSpan()) });
-            }
-        }
-
-        return files;
+        return replicated.Store.View(tx => wanted
+            .Select(w => w.Item1 == "secret"
+                ? tx.Get<Secret>(w.Item2) is { } s ? new TaskFile { Kind = "secret", Id = s.Id, Data = Google.Protobuf.ByteString.CopyFrom(s.Spec.Data.AsSpan()) } : null
+                : tx.Get<Config>(w.Item2) is { } c ? new TaskFile { Kind = "config", Id = c.Id, Data = Google.Protobuf.ByteString.CopyFrom(c.Spec.Data.AsSpan()) } : null)
+            .OfType<TaskFile>()
+            .ToList());
     }
 
-    private static string Fingerprint(List<(SwarmTask Task, List<TaskFile> Files)> tasks) =>
-        string.Join(';', tasks.Select(x => $"{x.Task.Id}:{x.Task.DesiredState}:{x.Task.Meta.Version}:{x.Files.Count}"));
-
-    private SessionMessage Message(string sessionId, string nodeId, List<(SwarmTask Task, List<TaskFile> Files)> tasks)
+    private SessionMessage Message(string sessionId, string nodeId, List<SwarmTask> tasks)
     {
         var m = new SessionMessage { SessionId = sessionId, NodeId = nodeId, HeartbeatPeriodMs = (long)HeartbeatPeriod.TotalMilliseconds };
         m.Managers.AddRange(Managers());
-        foreach (var (t, files) in tasks)
+        foreach (var t in tasks)
         {
             var a = new Assignment
             {
@@ -323,10 +319,10 @@ public sealed class Dispatcher(IReplicatedStore replicated, RootCa root, TimePro
                 SpecJson = JsonSerializer.Serialize(t.Spec ?? new TaskSpecWire(), SkiffJson.Default.TaskSpecWire),
             };
             a.Ports.AddRange(t.EndpointPorts.Select(p => new Port { Protocol = p.Protocol, TargetPort = p.TargetPort, PublishedPort = p.PublishedPort, PublishMode = p.PublishMode }));
-            a.Files.AddRange(files);
             m.Tasks.Add(a);
         }
 
+        m.Files.AddRange(Files(tasks));
         return m;
     }
 }

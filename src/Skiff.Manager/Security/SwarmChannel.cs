@@ -19,6 +19,9 @@ public static class SwarmChannel
         ssl.TargetHost = MutualTls.ManagerHostName;
         return GrpcChannel.ForAddress($"https://{MutualTls.ManagerHostName}:{endpoint.Port}", new GrpcChannelOptions
         {
+            // A session message carries the node's secrets and configs (up to 500 KiB and 1000 KiB each): the 4 MB
+            // default would cut a node off from all its tasks once a few large ones land on it.
+            MaxReceiveMessageSize = 256 * 1024 * 1024,
             HttpHandler = new SocketsHttpHandler
             {
                 SslOptions = ssl,

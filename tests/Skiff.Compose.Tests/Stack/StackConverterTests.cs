@@ -160,9 +160,9 @@ public sealed class StackConverterTests
         Assert.Equal(("st_c", "c"), (config.ConfigName, config.File!.Name));
         Assert.Null(services.Single(s => s.ComposeName == "b").Spec.TaskTemplate.ContainerSpec!.Secrets);
         Assert.Equal(
-            [(true, "ext", "shared_pw", true), (true, "s", "st_s", false), (false, "c", "st_c", false)],
+            [(true, "ext", "shared_pw", true), (true, "s", "st_s", false), (true, "unused", "st_unused", false), (false, "c", "st_c", false)],
             files.Select(f => (f.IsSecret, f.Key, f.Name, f.External)));
         Assert.EndsWith("/s.txt", files[1].File, StringComparison.Ordinal);
-        Assert.Equal("APP_CONF", files[2].Environment);
+        Assert.Equal("APP_CONF", files[3].Environment);
     }
 }

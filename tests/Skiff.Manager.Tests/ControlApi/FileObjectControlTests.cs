@@ -158,6 +158,7 @@ public sealed class FileObjectControlTests
         var badUid = SecretRef(secret, "db_pw", "x");
         badUid.File!.UID = "root";
         Assert.Contains("UID must be a number", await Refused(Service("f", [badUid])), StringComparison.Ordinal);
+        Assert.Contains("malformed secret or config reference", await Refused(Service("g", [null!])), StringComparison.Ordinal);
         Assert.Empty(_control.ListServices([], status: false));
     }
 }
