@@ -147,7 +147,7 @@ public static class ComposeConfigWriter
         var map = new MapNode();
         foreach (var (key, o) in objects.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            map.Add(key, new MapNode().Add("name", S(o.Name)).Add("file", S(o.File)).Add("environment", S(o.Environment)).Add("external", o.External ? new BoolNode(true) : null));
+            map.Add(key, new MapNode().Add("name", S(o.Name)).Add("file", S(o.File)).Add("environment", S(o.Environment)).Add("external", o.External ? new BoolNode(true) : null).Add("labels", Labels(o.Labels)));
         }
 
         return map;

@@ -198,4 +198,8 @@ public sealed record NetworkConfig(string Name, string? Driver, bool External, I
 
 public sealed record VolumeConfig(string Name, string? Driver, bool External, IReadOnlyDictionary<string, string> Labels);
 
-public sealed record FileObjectConfig(string Name, string? File, string? Environment, bool External);
+public sealed record FileObjectConfig(string Name, string? File, string? Environment, bool External)
+{
+    /// <summary>The object's own labels (a stack adds its namespace label to them).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}

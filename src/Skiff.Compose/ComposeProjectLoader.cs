@@ -901,7 +901,10 @@ public static class ComposeProjectLoader
                     Str(m?["name"], ep + ".name") ?? (external ? e.Key : $"{projectName}_{e.Key}"),
                     file is null ? null : Resolve(file),
                     Str(m?["environment"], ep + ".environment"),
-                    external);
+                    external)
+                {
+                    Labels = StringMap(m?["labels"], ep + ".labels"),
+                };
             }
 
             return result;

@@ -315,7 +315,7 @@ public sealed class ComposeStackTests : IDisposable
                 secrets: [s1]
                 configs: [{source: c1, target: /c1.conf}]
             secrets:
-              s1: {file: ./s1.txt}
+              s1: {file: ./s1.txt, labels: {team: a}}
             configs:
               c1: {file: ./app.conf}
             """);
@@ -324,6 +324,9 @@ public sealed class ComposeStackTests : IDisposable
         Assert.Contains("Creating secret sec_s1", deploy.Stdout, StringComparison.Ordinal);
         Assert.Contains("Creating config sec_c1", deploy.Stdout, StringComparison.Ordinal);
         Assert.Equal("from-stack\nlevel=debug\n", _d.DockerOk("exec", TaskContainer("sec_app"), "cat", "/run/secrets/s1", "/c1.conf"));
+        var again = _d.Skiff(Long, "stack", "deploy", "-c", stack, "sec");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal("a sec", _d.DockerOk("secret", "inspect", "sec_s1", "--format", "{{index .Spec.Labels \"team\"}} {{index .Spec.Labels \"com.docker.stack.namespace\"}}").Trim());
         File.WriteAllText(Path.Combine(dir, "s1.txt"), "changed\n");
         var changed = _d.Skiff(Long, "stack", "deploy", "-c", stack, "sec");
         Assert.NotEqual(0, changed.ExitCode);

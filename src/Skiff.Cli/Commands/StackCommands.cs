@@ -187,7 +187,7 @@ internal static class StackCommands
             var spec = new SwarmFileSpecWire
             {
                 Name = f.Name,
-                Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [StackConverter.NamespaceLabel] = stack },
+                Labels = new Dictionary<string, string>(f.Labels, StringComparer.Ordinal),
                 Data = await ReadStackFileAsync(f, noun, lookup, ct),
             };
             SwarmFileWire? current = null;

@@ -5,7 +5,11 @@ namespace Skiff.Compose.Stack;
 
 /// <summary>A secret or config of a stack: its swarm name, and where its content comes from (a file, or an environment
 /// variable), or external (it must exist already).</summary>
-public sealed record StackFile(bool IsSecret, string Key, string Name, string? File, string? Environment, bool External);
+public sealed record StackFile(bool IsSecret, string Key, string Name, string? File, string? Environment, bool External)
+{
+    /// <summary>The object's labels from the file plus the stack's namespace label (docker/cli's AddStackLabel).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>One service of a stack as the swarm should run it.</summary>
 public sealed record StackService(string ComposeName, ServiceSpecWire Spec, IReadOnlyList<string> DependsOn);
@@ -98,7 +102,10 @@ public static class StackConverter
                     throw new ComposeEngineException($"{(isSecret ? "secret" : "config")} \"{key}\" has neither file nor environment: a stack needs one (or external: true)");
                 }
 
-                result.Add(new StackFile(isSecret, key, FileObjectName(project, stack, key, f), f.File, f.Environment, f.External));
+                result.Add(new StackFile(isSecret, key, FileObjectName(project, stack, key, f), f.File, f.Environment, f.External)
+                {
+                    Labels = new Dictionary<string, string>(f.Labels, StringComparer.Ordinal) { [NamespaceLabel] = stack },
+                });
             }
         }
 

@@ -142,7 +142,7 @@ public sealed class StackConverterTests
               b:
                 image: x
             secrets:
-              s: {file: ./s.txt}
+              s: {file: ./s.txt, labels: {team: a}}
               ext: {external: true, name: shared_pw}
               unused: {file: ./u.txt}
             configs:
@@ -163,6 +163,7 @@ public sealed class StackConverterTests
             [(true, "ext", "shared_pw", true), (true, "s", "st_s", false), (true, "unused", "st_unused", false), (false, "c", "st_c", false)],
             files.Select(f => (f.IsSecret, f.Key, f.Name, f.External)));
         Assert.EndsWith("/s.txt", files[1].File, StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, string> { ["team"] = "a", [StackConverter.NamespaceLabel] = "st" }, files[1].Labels);
         Assert.Equal("APP_CONF", files[3].Environment);
     }
 }
