@@ -365,7 +365,7 @@ public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?
         }
     }
 
-    /// <summary>dockerd's lookup order: exact id, exact name, then a unique id prefix.</summary>
+    /// <summary>dockerd's lookup order: exact id, name (case-insensitive, as swarmkit's name indexes), then a unique id prefix.</summary>
     private static T Resolve<T>(ReadTx tx, string key, IEnumerable<T> all, Func<T, string> name, string kind)
         where T : class, IStoreObject<T>
     {
@@ -375,7 +375,7 @@ public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?
         }
 
         var list = all.ToList();
-        var byName = list.Where(o => string.Equals(name(o), key, StringComparison.Ordinal)).ToList();
+        var byName = list.Where(o => string.Equals(name(o), key, StringComparison.OrdinalIgnoreCase)).ToList();
         if (byName.Count == 1)
         {
             return byName[0];

@@ -39,6 +39,7 @@ public sealed class FileObjectControlTests
         Assert.Equal((id, "db_pw", "1"), (listed.ID, listed.Spec.Name, listed.Spec.Labels!["a"]));
         Assert.Null(listed.Spec.Data);
         Assert.Equal(id, _control.Secrets.Inspect("db_pw").ID);
+        Assert.Equal(id, _control.Secrets.Inspect("DB_PW").ID); // names are case-insensitive, as swarmkit's index
         Assert.Equal(id, _control.Secrets.Inspect(id[..5]).ID);
         Assert.Equal("hunter2", Encoding.UTF8.GetString([.. _store.View(tx => tx.Get<Secret>(id))!.Spec.Data]));
     }
