@@ -383,7 +383,7 @@ public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?
 
         if (byName.Count > 1)
         {
-            throw new ConflictException($"{kind} {key} is ambiguous ({byName.Count} matches found)");
+            throw new BadRequestException($"{kind} {key} is ambiguous ({byName.Count} matches found)");
         }
 
         var byPrefix = list.Where(o => o.Id.StartsWith(key, StringComparison.Ordinal)).ToList();
@@ -391,7 +391,7 @@ public sealed partial class ControlApi(IReplicatedStore replicated, Func<string?
         {
             1 => byPrefix[0],
             0 => throw new NotFoundException($"{kind} {key} not found"),
-            _ => throw new ConflictException($"{kind} {key} is ambiguous ({byPrefix.Count} matches found)"),
+            _ => throw new BadRequestException($"{kind} {key} is ambiguous ({byPrefix.Count} matches found)"),
         };
     }
 

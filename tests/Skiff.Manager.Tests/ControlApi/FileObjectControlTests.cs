@@ -45,6 +45,17 @@ public sealed class FileObjectControlTests
     }
 
     [Fact]
+    public async Task Inspect_AmbiguousIdPrefix_400AsDockerd()
+    {
+        // Ids are 25 base-36 characters; the empty prefix matches every secret, so two make it ambiguous.
+        await _control.Secrets.CreateAsync(Spec("a"), None);
+        await _control.Secrets.CreateAsync(Spec("b"), None);
+
+        var e = Assert.Throws<BadRequestException>(() => _control.Secrets.Inspect(""));
+        Assert.Equal("secret  is ambiguous (2 matches found)", e.Message);
+    }
+
+    [Fact]
     public async Task Config_Inspect_ReturnsData()
     {
         await _control.Configs.CreateAsync(Spec("app.conf", "a=1\n"), None);
