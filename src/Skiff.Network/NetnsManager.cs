@@ -63,22 +63,31 @@ public sealed class NetnsManager(string directory)
     /// in the host's), bind-mounts its namespace file onto <paramref name="path"/>, and exits; the mount keeps the
     /// namespace alive.
     /// </summary>
-    private static void CreateBoundNamespace(string path)
+    private static void CreateBoundNamespace(string path) => OnOwnThread("skiff-netns-create", () =>
+    {
+        if (NativeMethods.Unshare(NativeMethods.CloneNewNet) != 0)
+        {
+            throw new IOException($"unshare(CLONE_NEWNET) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        if (NativeMethods.Mount("/proc/thread-self/ns/net", path, null, NativeMethods.MsBind, null) != 0)
+        {
+            throw new IOException($"bind-mounting a new network namespace on {path} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    });
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on a dedicated thread that exits afterwards, and rethrows what it threw: a thread
+    /// may change its own network namespace (setns, unshare) without moving the daemon's other threads.
+    /// </summary>
+    private static void OnOwnThread(string name, Action action)
     {
         Exception? error = null;
         var thread = new Thread(() =>
         {
             try
             {
-                if (NativeMethods.Unshare(NativeMethods.CloneNewNet) != 0)
-                {
-                    throw new IOException($"unshare(CLONE_NEWNET) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                if (NativeMethods.Mount("/proc/thread-self/ns/net", path, null, NativeMethods.MsBind, null) != 0)
-                {
-                    throw new IOException($"bind-mounting a new network namespace on {path} failed: errno {Marshal.GetLastPInvokeError()}");
-                }
+                action();
             }
             catch (Exception e)
             {
@@ -87,7 +96,7 @@ public sealed class NetnsManager(string directory)
         })
         {
             IsBackground = true,
-            Name = "skiff-netns-create",
+            Name = name,
         };
         thread.Start();
         thread.Join();
@@ -143,35 +152,16 @@ public sealed class NetnsManager(string directory)
     public static Socket CreateSocketIn(string netnsPath, AddressFamily family, SocketType type, ProtocolType protocol)
     {
         Socket? socket = null;
-        Exception? error = null;
-        var thread = new Thread(() =>
+        OnOwnThread("skiff-netns-socket", () =>
         {
-            try
+            using var ns = File.OpenHandle(netnsPath, FileMode.Open, FileAccess.Read);
+            if (NativeMethods.SetNs((int)ns.DangerousGetHandle(), NativeMethods.CloneNewNet) != 0)
             {
-                using var ns = File.OpenHandle(netnsPath, FileMode.Open, FileAccess.Read);
-                if (NativeMethods.SetNs((int)ns.DangerousGetHandle(), NativeMethods.CloneNewNet) != 0)
-                {
-                    throw new IOException($"setns({netnsPath}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                socket = new Socket(family, type, protocol);
+                throw new IOException($"setns({netnsPath}) failed: errno {Marshal.GetLastPInvokeError()}");
             }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "skiff-netns-socket",
-        };
-        thread.Start();
-        thread.Join();
-        if (error is not null)
-        {
-            throw error;
-        }
 
+            socket = new Socket(family, type, protocol);
+        });
         return socket!;
     }
 

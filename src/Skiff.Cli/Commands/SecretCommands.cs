@@ -234,7 +234,7 @@ internal static class SecretCommands
     public static async Task<string> ResolveIdAsync(CliContext ctx, bool secret, string name, CancellationToken ct)
     {
         var kind = secret ? Secrets : Configs;
-        var q = new Query().AddIfNotEmpty("filters", "{\"name\":{" + System.Text.Json.JsonSerializer.Serialize(name, SkiffJson.Default.String) + ":true}}");
+        var q = new Query().AddIfNotEmpty("filters", Common.FiltersJson(["name=" + name]));
         var list = await ctx.Client.GetAsync(kind.Resource + q, SkiffJson.Default.ListSwarmFileWire, ct);
         return list.FirstOrDefault(s => s.Spec.Name == name)?.ID
             ?? throw new CliException($"{kind.Noun} not found: {name}");

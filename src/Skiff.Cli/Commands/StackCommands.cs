@@ -256,16 +256,20 @@ internal static class StackCommands
             : throw new CliException($"{noun} {f.Key}: environment variable {f.Environment} is not set");
     }
 
+    /// <summary><c>{"label":["com.docker.stack.namespace=STACK"]}</c>: what docker/cli lists a stack's objects by.</summary>
+    private static string NamespaceFilter(string stack) =>
+        JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["label"] = [$"{StackConverter.NamespaceLabel}={stack}"] }, SkiffJson.Default.DictionaryStringListString);
+
     /// <summary>The stack's secrets or configs (by the namespace label).</summary>
     private static async Task<List<SwarmFileWire>> StackFilesAsync(CliContext ctx, string resource, string stack, CancellationToken ct)
     {
-        var filters = JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["label"] = [$"{StackConverter.NamespaceLabel}={stack}"] }, SkiffJson.Default.DictionaryStringListString);
+        var filters = NamespaceFilter(stack);
         return await ctx.Client.GetAsync(resource + new Query().Add("filters", filters), SkiffJson.Default.ListSwarmFileWire, ct);
     }
 
     private static async Task<List<NetworkResource>> StackNetworksAsync(CliContext ctx, string stack, CancellationToken ct)
     {
-        var filters = JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["label"] = [$"{StackConverter.NamespaceLabel}={stack}"] }, SkiffJson.Default.DictionaryStringListString);
+        var filters = NamespaceFilter(stack);
         return await ctx.Client.GetAsync("/networks" + new Query().Add("filters", filters), SkiffJson.Default.ListNetworkResource, ct);
     }
 
@@ -298,7 +302,7 @@ internal static class StackCommands
 
     private static async Task<List<ServiceWire>> StackServicesAsync(CliContext ctx, string stack, CancellationToken ct)
     {
-        var filters = JsonSerializer.Serialize(new Dictionary<string, List<string>> { ["label"] = [$"{StackConverter.NamespaceLabel}={stack}"] }, SkiffJson.Default.DictionaryStringListString);
+        var filters = NamespaceFilter(stack);
         var list = await ctx.Client.GetAsync("/services" + new Query().Add("status", "true").Add("filters", filters), SkiffJson.Default.ListServiceWire, ct);
         return list.OrderBy(s => s.Spec.Name, StringComparer.Ordinal).ToList();
     }

@@ -67,6 +67,29 @@ public class ServiceSpecMappingTests
     private static JsonNode Body(RecordedRequest? r) => JsonNode.Parse(r!.Body)!;
 
     [Fact]
+    public async Task Create_SecretAndConfig_NamesResolvedToIdsAsDockerCli()
+    {
+        await using var engine = await FakeEngine.StartAsync();
+        engine.On("POST", "/v1.41/services/create", 201, $"{{\"ID\":\"{ProbeYId}\"}}");
+        engine.On("GET", "/v1.41/secrets", 200, "[{\"ID\":\"s1\",\"Spec\":{\"Name\":\"db_pw_old\"}},{\"ID\":\"s2\",\"Spec\":{\"Name\":\"db_pw\"}}]");
+        engine.On("GET", "/v1.41/configs", 200, "[{\"ID\":\"c1\",\"Spec\":{\"Name\":\"app\"}}]");
+
+        var (code, _, stderr) = await SwarmCli.RunAsync(engine, "service", "create", "-d", "--no-resolve-image", "--name", "x",
+            "--secret", "source=db_pw,target=/etc/pw,mode=0400", "--config", "app", "bb:2");
+
+        Assert.Equal("", stderr);
+        Assert.Equal(0, code);
+        var get = engine.Requests.First(r => r.Path == "/v1.41/secrets");
+        Assert.Contains(Uri.EscapeDataString("{\"name\":{\"db_pw\":true}}"), get.Query, StringComparison.Ordinal);
+        var cs = Body(engine.Requests.First(r => r.Path == "/v1.41/services/create"))["TaskTemplate"]!["ContainerSpec"]!;
+        Assert.Equal(
+            "[{\"File\":{\"Name\":\"/etc/pw\",\"UID\":\"0\",\"GID\":\"0\",\"Mode\":256},\"SecretID\":\"s2\",\"SecretName\":\"db_pw\"}]",
+            cs["Secrets"]!.ToJsonString());
+        Assert.Equal("c1", cs["Configs"]![0]!["ConfigID"]!.GetValue<string>());
+        Assert.Equal("app", cs["Configs"]![0]!["File"]!["Name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Create_PortsLimitsConstraints_SendsDockersBody()
     {
         var (engine, code, stdout, stderr, create) = await CreateAsync(
