@@ -50,22 +50,26 @@ DOCKER_HOST=unix://$work/skiff.sock docker swarm init --advertise-addr 127.0.0.1
 DOCKER_HOST=unix://$work/docker.sock docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:$((port + 10)) >/dev/null
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# Polls read what `docker service ls` shows (ServiceStatus.RunningTasks of GET /services?status=true) and the
-# update state with curl: a docker CLI process every 100 ms cost a third of a core on these 2-core machines.
-api() { curl -sf --unix-socket "${1#unix://}" "http://x/v1.41$2"; }
+# The waits read what `docker service ls` shows (ServiceStatus.RunningTasks of GET /services?status=true) and the
+# update state. One curl process per wait asks ten times a second over one connection (--rate, URL globbing) and
+# grep stops at the first matching answer: a process pipeline per poll (curl, grep, cut, sleep) cost a fifth of
+# these 2-core machines, and a docker CLI per poll a third of a core, which slowed whichever daemon was measured.
+poll() { # $1 host, $2 API path (may end in a query), $3 extended regexp; returns when an answer matches
+  local sep='?' fd pid rc=0
+  [[ $2 == *'?'* ]] && sep='&'
+  exec {fd}< <(curl -s --unix-socket "${1#unix://}" --rate 10/s -w '\n' "http://x/v1.41$2${sep}poll=[1-6000]" 2>/dev/null)
+  pid=$!
+  grep -q -m1 -E "$3" <&"$fd" || rc=1
+  kill "$pid" 2>/dev/null || true
+  exec {fd}<&-
+  [ "$rc" = 0 ] || echo "timed out after 600 s polling $2 on $1 for $3" >&2
+  return "$rc"
+}
 wait_replicas() { # $1 host, $2 wanted "N/N"
-  for _ in $(seq 1 6000); do
-    [ "$(api "$1" '/services?status=true' | grep -o '"RunningTasks":[0-9]*' | head -1 | cut -d: -f2)" = "${2%%/*}" ] && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for $2 on $1" >&2; return 1
+  poll "$1" '/services?status=true' "\"RunningTasks\":${2%%/*}[,}]"
 }
 wait_update() { # $1 host
-  for _ in $(seq 1 6000); do
-    api "$1" /services/bench | grep -q '"UpdateStatus":{"State":"completed"' && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for the update on $1" >&2; return 1
+  poll "$1" /services/bench '"UpdateStatus":\{"State":"completed"'
 }
 warm_up() { # $1 host: one small service created and removed, so both daemons are measured in steady state
   DOCKER_HOST=$1 docker service create -d -q --no-resolve-image --name warm --replicas 6 --stop-grace-period 1s \
