@@ -1,11 +1,12 @@
+using System.Net;
 using Skiff.Api;
 
 namespace Skiff.Network;
 
 /// <summary>
-/// Linux bridges and veth pairs for bridge networks. Every operation shells out to <c>ip</c> with an
-/// argument list; configuration inside a container's namespace uses <c>nsenter --net=PATH ip ...</c>,
-/// which works for namespace files anywhere (see <see cref="NetnsManager"/>).
+/// Linux bridges and veth pairs for bridge networks. Bridges (rare) are made with <c>ip</c>; a container's veth
+/// pair and its address and route (every start) through route netlink from the daemon (<see cref="RtNetlink"/>),
+/// the inside half over a netlink socket opened in the container's namespace (see <see cref="NetnsManager"/>).
 /// </summary>
 public static class BridgeDriver
 {
@@ -92,51 +93,65 @@ public static class BridgeDriver
         var index = digits.Length is > 0 and <= 2 ? int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture) : 0;
         var hostVeth = HostVethName(containerId, index);
 
-        // Container start latency is dominated by process spawns, so each side is one `ip -batch`.
-        if (System.IO.Directory.Exists("/sys/class/net/" + hostVeth))
+        if (!Ipv4Cidr.TryParse(ipCidr, out var cidr) || !ipCidr.Contains('/'))
         {
-            await Cmd.RunAsync("ip", ["link", "del", "dev", hostVeth], null, ct); // stale from a crash
+            throw new BadRequestException($"invalid address: {ipCidr}");
         }
 
-        var mac = string.IsNullOrEmpty(macAddress) ? "" : $" address {macAddress}";
+        var address = IPAddress.Parse(ipCidr[..ipCidr.IndexOf('/')]);
+        var gatewayAddress = string.IsNullOrEmpty(gateway) ? null : IPAddress.Parse(gateway);
+        var mac = string.IsNullOrEmpty(macAddress) ? null : ParseMac(macAddress);
+
+        // Container start latency is dominated by process spawns on these machines, so this is route netlink from the
+        // daemon (what `ip` would send), not `ip` and `nsenter ip` processes.
+        using var host = RtNetlink.Open();
+        _ = host.DeleteLink(hostVeth); // stale from a crash
+        var master = host.LinkIndex(bridgeName) ?? throw new NotFoundException($"bridge {bridgeName} does not exist");
+        using (var ns = File.OpenHandle(netnsPath, FileMode.Open, FileAccess.Read))
+        {
+            host.CreateVeth(hostVeth, master, ifName, mac, (int)ns.DangerousGetHandle());
+        }
+
         try
         {
-            await Cmd.CheckAsync("ip", ["-batch", "-"], string.Join('\n',
-                $"link add name {hostVeth} type veth peer name {ifName}{mac} netns {netnsPath}",
-                $"link set dev {hostVeth} master {bridgeName}",
-                $"link set dev {hostVeth} type bridge_slave hairpin on",
-                $"link set dev {hostVeth} up") + "\n", ct);
-            var inside = new List<string>
+            await File.WriteAllTextAsync($"/sys/class/net/{hostVeth}/brport/hairpin_mode", "1", ct);
+            using var inside = RtNetlink.OpenIn(netnsPath);
+            var link = inside.LinkIndex(ifName) ?? throw new IOException($"{ifName} did not appear in {netnsPath}");
+            inside.AddAddress(link, address, cidr.PrefixLength);
+            inside.SetUp(link);
+            inside.SetUp(inside.LinkIndex("lo") ?? throw new IOException($"no loopback in {netnsPath}"));
+            if (gatewayAddress is not null)
             {
-                $"addr add {ipCidr} dev {ifName}",
-                "link set dev lo up",
-                $"link set dev {ifName} up",
-            };
-            if (!string.IsNullOrEmpty(gateway))
-            {
-                inside.Add($"route replace default via {gateway} dev {ifName}");
+                inside.ReplaceDefaultRoute(gatewayAddress, link);
             }
-
-            await Cmd.CheckAsync("nsenter", [$"--net={netnsPath}", "ip", "-batch", "-"], string.Join('\n', inside) + "\n", ct);
         }
         catch
         {
-            await Cmd.RunAsync("ip", ["link", "del", "dev", hostVeth], null, CancellationToken.None);
+            _ = host.DeleteLink(hostVeth);
             throw;
         }
 
         return hostVeth;
     }
 
+    private static byte[] ParseMac(string mac)
+    {
+        var parts = mac.Split(':');
+        if (parts.Length != 6 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
+        {
+            throw new BadRequestException($"invalid MAC address: {mac}");
+        }
+
+        return [.. parts.Select(p => Convert.ToByte(p, 16))];
+    }
+
     /// <summary>Removes a veth pair by its host end; already gone (e.g. namespace deleted) is fine.</summary>
-    public static async Task DetachAsync(string hostVeth, CancellationToken ct = default)
+    public static Task DetachAsync(string hostVeth, CancellationToken ct = default)
     {
         NftFirewall.ValidateIfName(hostVeth);
-        var r = await Cmd.RunAsync("ip", ["link", "del", "dev", hostVeth], null, ct);
-        if (r.ExitCode != 0 && await Ip.LinkExistsAsync(hostVeth, ct))
-        {
-            throw new CommandException($"ip link del dev {hostVeth}", r.ExitCode, r.StdErr);
-        }
+        using var host = RtNetlink.Open();
+        _ = host.DeleteLink(hostVeth);
+        return Task.CompletedTask;
     }
 
     private static async Task WriteSysctlAsync(string path, string value, CancellationToken ct)

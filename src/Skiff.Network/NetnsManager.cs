@@ -14,7 +14,8 @@ namespace Skiff.Network;
 /// two daemons (different directories) never see each other's namespaces and nothing appears in the
 /// global /run/netns list. Like <c>ip netns</c>, the directory is made a shared bind mount of itself so
 /// that unmounting a namespace also releases the copies in mount namespaces created later.
-/// Commands run inside with <c>nsenter --net=PATH</c> (not <c>ip netns exec</c>, which remounts /sys).
+/// Changes inside are made through sockets opened in the namespace (<see cref="CreateSocketIn"/>, <see cref="RtNetlink.OpenIn"/>);
+/// commands that must run inside use <c>nsenter --net=PATH</c> (not <c>ip netns exec</c>, which remounts /sys).
 /// </remarks>
 public sealed class NetnsManager(string directory)
 {
@@ -80,7 +81,7 @@ public sealed class NetnsManager(string directory)
     /// Runs <paramref name="action"/> on a dedicated thread that exits afterwards, and rethrows what it threw: a thread
     /// may change its own network namespace (setns, unshare) without moving the daemon's other threads.
     /// </summary>
-    private static void OnOwnThread(string name, Action action)
+    internal static void OnOwnThread(string name, Action action)
     {
         Exception? error = null;
         var thread = new Thread(() =>
@@ -154,15 +155,21 @@ public sealed class NetnsManager(string directory)
         Socket? socket = null;
         OnOwnThread("skiff-netns-socket", () =>
         {
-            using var ns = File.OpenHandle(netnsPath, FileMode.Open, FileAccess.Read);
-            if (NativeMethods.SetNs((int)ns.DangerousGetHandle(), NativeMethods.CloneNewNet) != 0)
-            {
-                throw new IOException($"setns({netnsPath}) failed: errno {Marshal.GetLastPInvokeError()}");
-            }
-
+            JoinNetns(netnsPath);
             socket = new Socket(family, type, protocol);
         });
         return socket!;
+    }
+
+    /// <summary>Moves the calling thread (only it: namespaces are per thread) into the network namespace at
+    /// <paramref name="netnsPath"/>; for threads of <see cref="OnOwnThread"/>.</summary>
+    internal static void JoinNetns(string netnsPath)
+    {
+        using var ns = File.OpenHandle(netnsPath, FileMode.Open, FileAccess.Read);
+        if (NativeMethods.SetNs((int)ns.DangerousGetHandle(), NativeMethods.CloneNewNet) != 0)
+        {
+            throw new IOException($"setns({netnsPath}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
     }
 
     /// <summary>Ids of the namespaces present (for cleanup after a crash).</summary>

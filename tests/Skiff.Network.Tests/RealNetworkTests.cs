@@ -246,6 +246,69 @@ public sealed class RealNetworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Attach_OverNetlink_LeavesWhatIpWouldHaveMade()
+    {
+        // The pair, address, routes and flags as `ip` reads them back (attach speaks route netlink itself).
+        var veth = BridgeDriver.HostVethName($"a{_suffix}00000000", 0);
+        var hostLink = await Ip.RunAsync(["-o", "-d", "link", "show", "dev", veth]);
+        Assert.Contains($"master {_bridge}", hostLink);
+        Assert.Contains("state UP", hostLink);
+        Assert.Contains("hairpin on", hostLink);
+        var inside = await Ip.InNetnsAsync(_ns1, ["-o", "link", "show", "dev", "eth0"]);
+        Assert.Contains(Ipv4.MacFromIp(_ip1), inside);
+        Assert.Contains(",UP", inside);
+        Assert.Contains("LOWER_UP", inside);
+        Assert.Contains(",UP", await Ip.InNetnsAsync(_ns1, ["-o", "link", "show", "dev", "lo"]));
+        Assert.Contains($"inet {_ipam.ToCidr(_ip1)} ", await Ip.InNetnsAsync(_ns1, ["-o", "-4", "addr", "show", "dev", "eth0"]));
+        Assert.Contains($"default via {_ipam.Gateway} dev eth0", await Ip.InNetnsAsync(_ns1, ["route", "show"]));
+    }
+
+    [Fact]
+    public async Task Attach_BadInputAndKernelRefusals_ClearErrorsAndNothingLeft()
+    {
+        var ns = await _netns.CreateAsync("bad");
+        var id = $"c{_suffix}00000000";
+        var veth = BridgeDriver.HostVethName(id, 0);
+        var ip = _ipam.Allocate();
+
+        var mac = await Assert.ThrowsAsync<Skiff.Api.BadRequestException>(() =>
+            BridgeDriver.AttachAsync(id, ns, _bridge, "eth0", _ipam.ToCidr(ip), null, "02:42:zz:00:00:01"));
+        Assert.Equal("invalid MAC address: 02:42:zz:00:00:01", mac.Message);
+        var bridge = await Assert.ThrowsAsync<Skiff.Api.NotFoundException>(() =>
+            BridgeDriver.AttachAsync(id, ns, "sknobridge0", "eth0", _ipam.ToCidr(ip), null, ""));
+        Assert.Equal("bridge sknobridge0 does not exist", bridge.Message);
+
+        // Nothing was made by the refused attaches.
+        using (var nl = RtNetlink.OpenIn(ns))
+        {
+            Assert.Null(nl.LinkIndex("eth0"));
+            Assert.False(nl.DeleteLink("eth0"));
+        }
+
+        // eth0 exists in the namespace already: the kernel refuses, with its reason, and nothing is left behind.
+        await BridgeDriver.AttachAsync(id, ns, _bridge, "eth0", _ipam.ToCidr(ip), null, "");
+        var again = await Assert.ThrowsAsync<NetlinkException>(() =>
+            BridgeDriver.AttachAsync($"d{_suffix}00000000", ns, _bridge, "eth0", _ipam.ToCidr(ip), null, ""));
+        Assert.StartsWith("create veth ", again.Message);
+        Assert.Contains("File exists", again.Message);
+        Assert.False(await Ip.LinkExistsAsync(BridgeDriver.HostVethName($"d{_suffix}00000000", 0)), "the refused pair's host end should be gone");
+        Assert.True(await Ip.LinkExistsAsync(veth), "the first pair should be untouched");
+
+        // A stale host end of the same name (a crash) is replaced, not refused.
+        await BridgeDriver.DetachAsync(veth);
+        using (var host = RtNetlink.Open())
+        using (var fd = File.OpenHandle(ns, FileMode.Open, FileAccess.Read))
+        {
+            host.CreateVeth(veth, null, "eth9", null, (int)fd.DangerousGetHandle());
+        }
+
+        await BridgeDriver.AttachAsync(id, ns, _bridge, "eth0", _ipam.ToCidr(ip), null, "");
+        Assert.Contains($"master {_bridge}", await Ip.RunAsync(["-o", "link", "show", "dev", veth]));
+        Assert.DoesNotContain("eth9", await Ip.InNetnsAsync(ns, ["-o", "link"]));
+        await NetnsManager.DeleteAsync(ns);
+    }
+
+    [Fact]
     public async Task Netns_CreateTwiceListDelete_Lifecycle()
     {
         var path = await _netns.CreateAsync("c3");
