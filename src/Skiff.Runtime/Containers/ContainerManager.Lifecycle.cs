@@ -87,7 +87,8 @@ public sealed partial class ContainerManager
 
             _runc.ClearExitFile(r.Id);
             var pid = await _runc.CreateAsync(r.Id, spec, r.LogPath, r.Config.OpenStdin, r.Config.StdinOnce, ct);
-            await _runc.StartAsync(r.Id, ct);
+            r.InitStartTicks = Runc.InitStartTicks(pid);
+            await _runc.StartAsync(r.Id, pid, ct);
             r.State = new ContainerState
             {
                 Status = "running",
@@ -309,7 +310,7 @@ public sealed partial class ContainerManager
     {
         try
         {
-            await _runc.KillAsync(r.Id, signal, all: false, ct);
+            await SignalInitAsync(r, signal, ct);
         }
         catch (InvalidOperationException ex)
         {
@@ -317,6 +318,11 @@ public sealed partial class ContainerManager
             _log.LogDebug(ex, "kill {Id} {Signal}", r.ShortId, signal);
         }
     }
+
+    /// <summary>The init's pid and start time name it for good; a paused container goes through runc (cgroup v1 needs
+    /// a thaw after SIGKILL).</summary>
+    private Task SignalInitAsync(ContainerRecord r, string signal, CancellationToken ct)
+        => _runc.SignalInitAsync(r.Id, r.State.Pid, r.State.Paused ? null : r.InitStartTicks, signal, ct);
 
     public async Task KillAsync(string idOrName, string? signal, CancellationToken ct)
     {
@@ -339,7 +345,7 @@ public sealed partial class ContainerManager
 
             try
             {
-                await _runc.KillAsync(r.Id, sig, all: false, ct);
+                await SignalInitAsync(r, sig, ct);
             }
             catch (InvalidOperationException ex) when (ex.Message.Contains("not running", StringComparison.Ordinal))
             {

@@ -25,6 +25,10 @@ public sealed class ContainerRecord
     /// <summary>Set by an explicit stop/kill; restart policies "always"/"unless-stopped" honour it as Docker does.</summary>
     public bool ManuallyStopped { get; set; }
     public bool HasBeenStarted { get; set; }
+
+    /// <summary>The start time of the running init (see <see cref="Runc.InitStartTicks"/>): with State.Pid, what lets
+    /// the daemon signal it directly without mistaking a reused pid for it.</summary>
+    public long? InitStartTicks { get; set; }
     public Dictionary<string, EndpointSettings> Networks { get; set; } = [];
     /// <summary>Host ports actually bound (after -P / empty host ports were resolved).</summary>
     public Dictionary<string, List<PortBinding>?> Ports { get; set; } = [];

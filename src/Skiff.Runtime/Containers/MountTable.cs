@@ -1,22 +1,29 @@
+using System.Runtime.InteropServices;
+
 namespace Skiff.Runtime.Containers;
 
-internal static class MountTable
+internal static partial class MountTable
 {
-    /// <summary>Is <paramref name="path"/> a mount point in our mount namespace (/proc/self/mountinfo field 5)?</summary>
+    /// <summary>
+    /// Is a file system mounted on <paramref name="path"/> that is not its parent's (an overlay on a container's
+    /// merged directory)? Compares the device numbers of the directory and its parent, as mountpoint(1) does, instead
+    /// of scanning /proc/self/mountinfo, which grows with every container and was read on every start and removal.
+    /// A bind mount of a directory of the same file system is not seen; the callers only ask about overlays.
+    /// </summary>
     public static bool IsMounted(string path)
     {
         var full = Path.GetFullPath(path).TrimEnd('/');
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var f = line.Split(' ');
-            if (f.Length > 4 && Unescape(f[4]) == full)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var parent = Path.GetDirectoryName(full);
+        return parent is not null && Device(full) is { } dev && Device(parent) is { } parentDev && dev != parentDev;
     }
 
-    private static string Unescape(string s) => s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal);
+    /// <summary>st_dev, the first field of struct stat on the 64-bit Linux ABIs we run on; null when the path is missing.</summary>
+    private static ulong? Device(string path)
+    {
+        Span<byte> buf = stackalloc byte[256];
+        return Stat(path, buf) == 0 ? BitConverter.ToUInt64(buf) : null;
+    }
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Stat(string path, Span<byte> buf);
 }

@@ -22,6 +22,37 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, Span<byte> buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(ref PollFd fds, ulong count, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long a1, long a2, long a3, long a4);
+
+    /// <summary>pidfd_open(2): a descriptor that names this process and no later one with a reused pid.</summary>
+    internal static int PidfdOpen(int pid) => (int)Syscall(434, pid, 0, 0, 0);
+
+    /// <summary>pidfd_send_signal(2).</summary>
+    internal static int PidfdSendSignal(int pidfd, int signal) => (int)Syscall(424, pidfd, signal, 0, 0);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    internal const short PollIn = 0x1;
+
+    internal const short PollHup = 0x10;
+
+    internal const int ORdOnly = 0;
+
+    internal const int OCloexec = 0x80000;
+
     internal const int MntDetach = 2;
 
     internal const int OWriteOnly = 1;
