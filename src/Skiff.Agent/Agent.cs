@@ -47,7 +47,7 @@ public sealed class Agent : IAsyncDisposable
     private readonly ITaskExecutor _executor;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, TaskWorker> _workers = new(StringComparer.Ordinal);
-    private readonly Channel<TaskStatusUpdate> _updates = System.Threading.Channels.Channel.CreateUnbounded<TaskStatusUpdate>();
+    private readonly StatusReporter _reporter;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstSession = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _run = Task.CompletedTask;
@@ -58,6 +58,7 @@ public sealed class Agent : IAsyncDisposable
         _options = options;
         _executor = executor;
         _log = options.Logs.CreateLogger("Skiff.Agent");
+        _reporter = new StatusReporter(_log, options.Time);
     }
 
     /// <summary>Completes when the first session with a manager is established.</summary>
@@ -172,41 +173,8 @@ public sealed class Agent : IAsyncDisposable
         }
     }
 
-    private async Task ReportAsync(Dispatcher.DispatcherClient client, string sessionId, CancellationToken ct)
-    {
-        var pending = new Dictionary<string, TaskStatusUpdate>(StringComparer.Ordinal);
-        while (!ct.IsCancellationRequested)
-        {
-            if (pending.Count == 0)
-            {
-                await _updates.Reader.WaitToReadAsync(ct);
-            }
-
-            while (_updates.Reader.TryRead(out var u))
-            {
-                // Several changes of one task in a batch: the manager needs them in order, so send the
-                // earlier ones first when the state differs.
-                if (pending.TryGetValue(u.TaskId, out var earlier) && earlier.State != u.State)
-                {
-                    await client.UpdateTaskStatusAsync(Batch(sessionId, pending.Values), cancellationToken: ct);
-                    pending.Clear();
-                }
-
-                pending[u.TaskId] = u;
-            }
-
-            try
-            {
-                await client.UpdateTaskStatusAsync(Batch(sessionId, pending.Values), cancellationToken: ct);
-                pending.Clear();
-            }
-            catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
-            {
-                _log.LogWarning("status report failed, will retry: {Message}", ex.Status.Detail);
-                await Task.Delay(TimeSpan.FromMilliseconds(500), _options.Time, ct);
-            }
-        }
-    }
+    private Task ReportAsync(Dispatcher.DispatcherClient client, string sessionId, CancellationToken ct)
+        => _reporter.RunAsync((batch, token) => client.UpdateTaskStatusAsync(Batch(sessionId, batch), cancellationToken: token).ResponseAsync, ct);
 
     /// <summary>Serves the manager's log requests for this node's tasks while the session lasts.</summary>
     private async Task LogsAsync(Dispatcher.DispatcherClient client, CancellationToken ct)
@@ -331,7 +299,7 @@ public sealed class Agent : IAsyncDisposable
         }
     }
 
-    private void Report(TaskStatusUpdate update) => _updates.Writer.TryWrite(update);
+    private void Report(TaskStatusUpdate update) => _reporter.Report(update);
 
     /// <summary>Stops every task's runtime object and removes it (swarm leave).</summary>
     public async Task RemoveAllTasksAsync(CancellationToken ct)
