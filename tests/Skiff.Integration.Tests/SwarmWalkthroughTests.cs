@@ -52,8 +52,20 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
     private string Ok(Skiffd d, params string[] args)
     {
         var r = Run(d, args);
-        Assert.True(r.ExitCode == 0, $"{_client} {string.Join(' ', args)} failed:\n{r}\nmanager log:\n{_n1.Tail(40)}\nworker log:\n{_moby.Tail(20)}");
+        Assert.True(r.ExitCode == 0, $"{_client} {string.Join(' ', args)} failed:\n{r}\n{Diagnose()}");
         return r.Stdout;
+    }
+
+    /// <summary>What the swarm looked like, for a failure message: every task of every service with its full error,
+    /// the nodes, and both daemons' log tails.</summary>
+    private string Diagnose()
+    {
+        var quick = TimeSpan.FromSeconds(30);
+        var services = _n1.Client("docker", quick, "service", "ls", "--format", "{{.Name}}").Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var tasks = services.Length == 0 ? "(no services)" : _n1.Client("docker", quick, ["service", "ps", "--no-trunc", .. services]).ToString();
+        var nodes = _n1.Client("docker", quick, "node", "ls").ToString();
+        return $"tasks:\n{tasks}\nnodes:\n{nodes}\nmanager log:\n{_n1.Tail(60)}\nworker log:\n{_moby.Tail(40)}";
     }
 
     private string Init()
@@ -92,7 +104,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         var create = Run(_n1, "service", "create", "--replicas", "5", "--name", "redis", "--constraint", "node.labels.type==db",
             "--update-delay", "1s", "--update-parallelism", "2", "--update-monitor", "1s", "--rollback-monitor", "1s",
             "--stop-grace-period", "1s", "--env", "MYVAR=foo", "-p", "6379:6379", "redis");
-        Assert.True(create.ExitCode == 0, create.ToString());
+        Assert.True(create.ExitCode == 0, $"{create}\n{Diagnose()}");
         Assert.Contains("overall progress: 5 out of 5 tasks", create.Stdout, StringComparison.Ordinal);
         Assert.Contains("verify: Service ", create.Stdout, StringComparison.Ordinal);
         Assert.Contains("in ingress mode are recorded but not yet reachable", create.Stderr, StringComparison.Ordinal);
@@ -103,7 +115,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
 
         // Their logs come from moby through the manager.
         Wait.Until(() => Regex.Matches(Run(_n1, "service", "logs", "redis").Stdout, @"(?m)^redis\.[1-5]\.[a-z0-9]+@moby\s+\| .*Ready to accept connections").Count == 5,
-            Long, "service logs to show the 5 redis tasks on moby ready");
+            Long, "service logs to show the 5 redis tasks on moby ready", Diagnose);
 
         // 8. rolling update: every slot gets a new task, the old one stays as history.
         var update = Ok(_n1, "service", "update", "--limit-cpu", "1", "redis");
@@ -139,7 +151,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         Assert.Equal("Node left the swarm.", Ok(_moby, "swarm", "leave").Trim());
         Assert.Equal("inactive", Ok(_moby, "info", "--format", "{{.Swarm.LocalNodeState}}").Trim());
         Wait.Until(() => Rows(Run(_n1, "service", "ps", "-f", "desired-state=running", "redis").Stdout)
-            .Count(r => r.Node == "n1-common" && r.Current.StartsWith("Running", StringComparison.Ordinal)) == 5, Long, "all 5 tasks running on n1-common");
+            .Count(r => r.Node == "n1-common" && r.Current.StartsWith("Running", StringComparison.Ordinal)) == 5, Long, "all 5 tasks running on n1-common", Diagnose);
         ps = Ok(_n1, "service", "ps", "redis");
         foreach (var name in onMoby)
         {
@@ -151,7 +163,7 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
 
         // moby returns: nothing moves at once (as Docker; service update --force rebalances).
         Assert.Equal("This node joined a swarm as a worker.", Ok(_moby, "swarm", "join", "--token", token, Addr).Trim());
-        Wait.Until(() => Regex.IsMatch(Run(_n1, "node", "ls").Stdout, @"(?m)^[a-z0-9]{25}\s+moby\s+Ready\s"), Long, "moby Ready again");
+        Wait.Until(() => Regex.IsMatch(Run(_n1, "node", "ls").Stdout, @"(?m)^[a-z0-9]{25}\s+moby\s+Ready\s"), Long, "moby Ready again", Diagnose);
         var before = Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "redis");
         Ok(_n1, "service", "ls");
         Assert.Equal(before, Ok(_n1, "service", "ps", "-q", "-f", "desired-state=running", "redis"));
