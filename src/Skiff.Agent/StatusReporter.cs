@@ -21,13 +21,34 @@ internal sealed class StatusReporter(ILogger log, TimeProvider time, TimeSpan? r
 
     private readonly TimeSpan _retryDelay = retryDelay ?? TimeSpan.FromMilliseconds(500);
 
+    private int _running;
+
     public void Report(TaskStatusUpdate update) => _updates.Writer.TryWrite(update);
 
-    /// <summary>Sends batches with <paramref name="send"/> until <paramref name="ct"/> ends (the session).</summary>
+    /// <summary>Sends batches with <paramref name="send"/> until <paramref name="ct"/> ends (the session), then throws
+    /// <see cref="OperationCanceledException"/>. One run at a time.</summary>
     public async Task RunAsync(Func<IReadOnlyCollection<TaskStatusUpdate>, CancellationToken, Task> send, CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _running, 1) == 1)
         {
+            throw new InvalidOperationException("the status reporter is already running (one session at a time)");
+        }
+
+        try
+        {
+            await SendUntilCancelledAsync(send, ct);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    private async Task SendUntilCancelledAsync(Func<IReadOnlyCollection<TaskStatusUpdate>, CancellationToken, Task> send, CancellationToken ct)
+    {
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
             if (_unsent.Count == 0)
             {
                 await _updates.Reader.WaitToReadAsync(ct);

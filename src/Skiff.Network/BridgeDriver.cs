@@ -72,7 +72,7 @@ public static class BridgeDriver
     /// the bridge with hairpin on (a container reaching its own published port). A stale veth of the same
     /// name is replaced; on failure the pair is removed. Returns the host veth name.
     /// </summary>
-    public static async Task<string> AttachAsync(
+    public static Task<string> AttachAsync(
         string containerId,
         string netnsPath,
         string bridgeName,
@@ -86,7 +86,7 @@ public static class BridgeDriver
         NftFirewall.ValidateIfName(ifName);
         if (!File.Exists(netnsPath))
         {
-            throw new NotFoundException($"network namespace {netnsPath} does not exist");
+            throw new InvalidOperationException($"network namespace {netnsPath} does not exist");
         }
 
         var digits = new string([.. ifName.Reverse().TakeWhile(char.IsAsciiDigit).Reverse()]);
@@ -95,7 +95,7 @@ public static class BridgeDriver
 
         if (!Ipv4Cidr.TryParse(ipCidr, out var cidr) || !ipCidr.Contains('/'))
         {
-            throw new BadRequestException($"invalid address: {ipCidr}");
+            throw new InvalidOperationException($"invalid address: {ipCidr}");
         }
 
         var address = IPAddress.Parse(ipCidr[..ipCidr.IndexOf('/')]);
@@ -106,7 +106,7 @@ public static class BridgeDriver
         // daemon (what `ip` would send), not `ip` and `nsenter ip` processes.
         using var host = RtNetlink.Open();
         _ = host.DeleteLink(hostVeth); // stale from a crash
-        var master = host.LinkIndex(bridgeName) ?? throw new NotFoundException($"bridge {bridgeName} does not exist");
+        var master = host.LinkIndex(bridgeName) ?? throw new InvalidOperationException($"bridge {bridgeName} does not exist");
         using (var ns = File.OpenHandle(netnsPath, FileMode.Open, FileAccess.Read))
         {
             host.CreateVeth(hostVeth, master, ifName, mac, (int)ns.DangerousGetHandle());
@@ -114,7 +114,7 @@ public static class BridgeDriver
 
         try
         {
-            await File.WriteAllTextAsync($"/sys/class/net/{hostVeth}/brport/hairpin_mode", "1", ct);
+            host.SetHairpin(host.LinkIndex(hostVeth) ?? throw new IOException($"{hostVeth} vanished after its creation"));
             using var inside = RtNetlink.OpenIn(netnsPath);
             var link = inside.LinkIndex(ifName) ?? throw new IOException($"{ifName} did not appear in {netnsPath}");
             inside.AddAddress(link, address, cidr.PrefixLength);
@@ -131,7 +131,7 @@ public static class BridgeDriver
             throw;
         }
 
-        return hostVeth;
+        return Task.FromResult(hostVeth);
     }
 
     private static byte[] ParseMac(string mac)
@@ -139,7 +139,7 @@ public static class BridgeDriver
         var parts = mac.Split(':');
         if (parts.Length != 6 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
         {
-            throw new BadRequestException($"invalid MAC address: {mac}");
+            throw new InvalidOperationException($"invalid MAC address: {mac}");
         }
 
         return [.. parts.Select(p => Convert.ToByte(p, 16))];

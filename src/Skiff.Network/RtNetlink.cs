@@ -27,6 +27,9 @@ public sealed class RtNetlink : IDisposable
     private const int NetlinkRoute = 0;
     private const int SolNetlink = 270;
     private const int NetlinkExtAck = 11;
+    private const int NetlinkCapAck = 10;
+    private const int SolSocket = 1;
+    private const int SoRcvTimeo = 20;
 
     private const ushort NlmsgError = 2;
     private const ushort NlmFRequest = 0x1;
@@ -34,6 +37,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort NlmFReplace = 0x100;
     private const ushort NlmFExcl = 0x200;
     private const ushort NlmFCreate = 0x400;
+    private const ushort NlmFCapped = 0x100; // on an error message: the request's payload is not echoed
     private const ushort NlmFAckTlvs = 0x200; // on an error message: extended-ack attributes follow
     private const ushort NlmsgerrAttrMsg = 1;
 
@@ -50,6 +54,9 @@ public sealed class RtNetlink : IDisposable
     private const ushort IflaNetNsFd = 28;
     private const ushort IflaInfoKind = 1;
     private const ushort IflaInfoData = 2;
+    private const ushort IflaInfoSlaveKind = 4;
+    private const ushort IflaInfoSlaveData = 5;
+    private const ushort IflaBrportMode = 4;
     private const ushort VethInfoPeer = 1;
     private const ushort IfaAddress = 1;
     private const ushort IfaLocal = 2;
@@ -57,7 +64,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort RtaGateway = 5;
     private const uint IffUp = 1;
 
-    private readonly int _fd;
+    private int _fd;
     private uint _seq;
     private readonly byte[] _buffer = new byte[65536];
 
@@ -72,8 +79,14 @@ public sealed class RtNetlink : IDisposable
             throw new IOException($"socket(AF_NETLINK) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
+        // Optional extras: the kernel's own text with an error, and errors that do not echo the whole request back.
         var one = 1;
-        _ = SetSockOpt(fd, SolNetlink, NetlinkExtAck, ref one, sizeof(int)); // kernel messages with errors; optional
+        _ = SetSockOpt(fd, SolNetlink, NetlinkExtAck, ref one, sizeof(int));
+        _ = SetSockOpt(fd, SolNetlink, NetlinkCapAck, ref one, sizeof(int));
+
+        // The kernel answers at once; a bound keeps a lost answer from holding a thread for good.
+        long[] timeout = [5, 0]; // struct timeval: 5 s
+        _ = SetSockOptTimeval(fd, SolSocket, SoRcvTimeo, timeout, 16);
         return new RtNetlink(fd);
     }
 
@@ -147,6 +160,21 @@ public sealed class RtNetlink : IDisposable
         Exchange(m, $"set link {index} up");
     }
 
+    /// <summary><c>ip link set dev INDEX type bridge_slave hairpin on</c>: a bridge port that sends frames back out
+    /// where they came in (a container reaching its own published port through the host).</summary>
+    public void SetHairpin(int index)
+    {
+        var m = new Message(RtmNewLink, NlmFRequest | NlmFAck);
+        m.IfInfo(index, 0, 0);
+        var linkInfo = m.BeginNested(IflaLinkinfo);
+        m.AttrString(IflaInfoSlaveKind, "bridge");
+        var data = m.BeginNested(IflaInfoSlaveData);
+        m.AttrBytes(IflaBrportMode, [1]);
+        m.EndNested(data);
+        m.EndNested(linkInfo);
+        Exchange(m, $"set hairpin on link {index}");
+    }
+
     /// <summary><c>ip addr add ADDRESS/PREFIX dev INDEX</c> (IPv4).</summary>
     public void AddAddress(int index, IPAddress address, int prefixLength)
     {
@@ -188,7 +216,14 @@ public sealed class RtNetlink : IDisposable
         }
     }
 
-    public void Dispose() => _ = Close(_fd);
+    public void Dispose()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            _ = Close(fd);
+        }
+    }
 
     /// <summary>Sends one request and reads until its answer: the reply message for a get (returned), or the
     /// acknowledgement (errno 0: returns an empty array; otherwise throws).</summary>
@@ -210,6 +245,11 @@ public sealed class RtNetlink : IDisposable
                 if (errno == 4)
                 {
                     continue; // EINTR
+                }
+
+                if (errno == 11)
+                {
+                    throw new IOException($"{operation}: no answer from the kernel within 5 s");
                 }
 
                 throw new IOException($"{operation}: netlink receive failed: {Marshal.GetPInvokeErrorMessage(errno)}");
@@ -237,7 +277,7 @@ public sealed class RtNetlink : IDisposable
                             return [];
                         }
 
-                        throw new NetlinkException(operation, errno, (flags & NlmFAckTlvs) != 0 ? ExtAckMessage(span[..len]) : null);
+                        throw new NetlinkException(operation, errno, (flags & NlmFAckTlvs) != 0 ? ExtAckMessage(span[..len], (flags & NlmFCapped) != 0) : null);
                     }
 
                     return span[..len].ToArray();
@@ -249,10 +289,11 @@ public sealed class RtNetlink : IDisposable
     }
 
     /// <summary>The NLMSGERR_ATTR_MSG text of an error carrying extended-ack attributes (after the echoed header).</summary>
-    private static string? ExtAckMessage(ReadOnlySpan<byte> error)
+    private static string? ExtAckMessage(ReadOnlySpan<byte> error, bool capped)
     {
-        // nlmsghdr (16), error (4), the request's nlmsghdr (16, its payload not echoed when TLVs are present).
-        for (var off = 36; off + 4 <= error.Length;)
+        // nlmsghdr (16), error (4), then the request: its header only when capped (NETLINK_CAP_ACK), else all of it.
+        var echoed = capped || error.Length < 24 ? 16 : (int)BinaryPrimitives.ReadUInt32LittleEndian(error[20..]);
+        for (var off = 20 + ((echoed + 3) & ~3); off + 4 <= error.Length;)
         {
             var len = BinaryPrimitives.ReadUInt16LittleEndian(error[off..]);
             var type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(error[(off + 2)..]) & 0x3FFF);
@@ -358,6 +399,10 @@ public sealed class RtNetlink : IDisposable
     [DllImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SetSockOpt(int fd, int level, int name, ref int value, int len);
+
+    [DllImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SetSockOptTimeval(int fd, int level, int name, long[] value, int len);
 
     [DllImport("libc", EntryPoint = "send", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -81,4 +81,18 @@ public sealed class StatusReporterTests
         await second.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
     }
+
+    [Fact]
+    public async Task Run_SecondRunWhileOneRuns_Refused()
+    {
+        var reporter = new StatusReporter(NullLogger.Instance, TimeProvider.System);
+        using var cts = new CancellationTokenSource();
+        var first = reporter.RunAsync((_, _) => Task.CompletedTask, cts.Token);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => reporter.RunAsync((_, _) => Task.CompletedTask, CancellationToken.None));
+
+        Assert.Equal("the status reporter is already running (one session at a time)", e.Message);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+    }
 }

@@ -52,7 +52,11 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
     private string Ok(Skiffd d, params string[] args)
     {
         var r = Run(d, args);
-        Assert.True(r.ExitCode == 0, $"{_client} {string.Join(' ', args)} failed:\n{r}\n{Diagnose()}");
+        if (r.ExitCode != 0)
+        {
+            Assert.Fail($"{_client} {string.Join(' ', args)} failed:\n{r}\n{Diagnose()}");
+        }
+
         return r.Stdout;
     }
 
@@ -61,11 +65,21 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
     private string Diagnose()
     {
         var quick = TimeSpan.FromSeconds(30);
-        var services = _n1.Client("docker", quick, "service", "ls", "--format", "{{.Name}}").Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var tasks = services.Length == 0 ? "(no services)" : _n1.Client("docker", quick, ["service", "ps", "--no-trunc", .. services]).ToString();
-        var nodes = _n1.Client("docker", quick, "node", "ls").ToString();
-        return $"tasks:\n{tasks}\nnodes:\n{nodes}\nmanager log:\n{_n1.Tail(60)}\nworker log:\n{_moby.Tail(40)}";
+        string Ask(params string[] args)
+        {
+            try
+            {
+                return _n1.Client("docker", quick, args).ToString();
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or IOException)
+            {
+                return $"(docker {string.Join(' ', args)}: {e.Message})";
+            }
+        }
+
+        var services = Regex.Matches(Ask("service", "ls", "--format", "svc={{.Name}}"), @"svc=(\S+)").Select(m => m.Groups[1].Value).ToArray();
+        var tasks = services.Length == 0 ? "(no services)" : Ask(["service", "ps", "--no-trunc", .. services]);
+        return $"tasks:\n{tasks}\nnodes:\n{Ask("node", "ls")}\nmanager log:\n{_n1.Tail(60)}\nworker log:\n{_moby.Tail(40)}";
     }
 
     private string Init()
@@ -104,7 +118,11 @@ public sealed partial class SwarmWalkthroughTests : IDisposable
         var create = Run(_n1, "service", "create", "--replicas", "5", "--name", "redis", "--constraint", "node.labels.type==db",
             "--update-delay", "1s", "--update-parallelism", "2", "--update-monitor", "1s", "--rollback-monitor", "1s",
             "--stop-grace-period", "1s", "--env", "MYVAR=foo", "-p", "6379:6379", "redis");
-        Assert.True(create.ExitCode == 0, $"{create}\n{Diagnose()}");
+        if (create.ExitCode != 0)
+        {
+            Assert.Fail($"{create}\n{Diagnose()}");
+        }
+
         Assert.Contains("overall progress: 5 out of 5 tasks", create.Stdout, StringComparison.Ordinal);
         Assert.Contains("verify: Service ", create.Stdout, StringComparison.Ordinal);
         Assert.Contains("in ingress mode are recorded but not yet reachable", create.Stderr, StringComparison.Ordinal);

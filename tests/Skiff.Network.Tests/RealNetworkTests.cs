@@ -271,18 +271,20 @@ public sealed class RealNetworkTests : IAsyncLifetime
         var veth = BridgeDriver.HostVethName(id, 0);
         var ip = _ipam.Allocate();
 
-        var mac = await Assert.ThrowsAsync<Skiff.Api.BadRequestException>(() =>
+        var mac = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             BridgeDriver.AttachAsync(id, ns, _bridge, "eth0", _ipam.ToCidr(ip), null, "02:42:zz:00:00:01"));
         Assert.Equal("invalid MAC address: 02:42:zz:00:00:01", mac.Message);
-        var bridge = await Assert.ThrowsAsync<Skiff.Api.NotFoundException>(() =>
+        var bridge = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             BridgeDriver.AttachAsync(id, ns, "sknobridge0", "eth0", _ipam.ToCidr(ip), null, ""));
         Assert.Equal("bridge sknobridge0 does not exist", bridge.Message);
 
-        // Nothing was made by the refused attaches.
+        // Nothing was made by the refused attaches; a request the kernel refuses carries the kernel's own reason.
         using (var nl = RtNetlink.OpenIn(ns))
         {
             Assert.Null(nl.LinkIndex("eth0"));
             Assert.False(nl.DeleteLink("eth0"));
+            var route = Assert.Throws<NetlinkException>(() => nl.ReplaceDefaultRoute(IPAddress.Parse("10.9.9.1"), nl.LinkIndex("lo")!.Value));
+            Assert.Equal("replace default route via 10.9.9.1: Network is unreachable (Nexthop has invalid gateway)", route.Message);
         }
 
         // eth0 exists in the namespace already: the kernel refuses, with its reason, and nothing is left behind.

@@ -17,7 +17,7 @@ public sealed record RuntimePaths(string ExecRoot)
 /// <summary>
 /// runc and conmon, the only two programs that touch a container's processes. conmon does
 /// <c>runc create</c> and stays behind as the monitor (stdio, k8s-file log, exit file) so containers
-/// outlive skiffd; we then <c>runc start</c>. See reference/runtime-facts.md.
+/// outlive skiffd; we then start it as <c>runc start</c> would (<see cref="StartAsync"/>). See reference/runtime-facts.md.
 /// </summary>
 public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string conmonPath = "conmon", TimeSpan? createTimeout = null)
 {
@@ -275,9 +275,13 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
         File.Delete(fifo);
     }
 
-    /// <summary>Opens the exec FIFO for reading (non-blocking, so a dead init cannot hold us) and waits for init's byte:
-    /// it arrives at once when init is waiting; an init that died, or closed the FIFO without writing, is an error, as in
-    /// runc.</summary>
+    /// <summary>
+    /// Opens the exec FIFO for reading (non-blocking, so a dead init cannot hold us), takes init's byte, then waits for
+    /// the FIFO's end, which comes when init execs the container's process (its end is close-on-exec): like
+    /// <c>runc start</c>, which reads to the end, this returns once the process is the container's, so a signal sent
+    /// right after lands on it and not on runc's init. runc's errors: an init that died before writing is "container
+    /// process is already dead"; a FIFO closed without a byte is "cannot start an already running container".
+    /// </summary>
     private static void ReleaseInit(string fifo, int initPid, CancellationToken ct)
     {
         var fd = Native.Open(fifo, Native.ORdOnly | Native.ONonBlock | Native.OCloexec);
@@ -289,27 +293,41 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
         try
         {
             Span<byte> one = stackalloc byte[1];
+            var released = false;
             var deadline = Environment.TickCount64 + 60_000;
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 var p = new Native.PollFd { Fd = fd, Events = Native.PollIn };
-                var ready = Native.Poll(ref p, 1, 100);
-                if (ready > 0)
+                if (Native.Poll(ref p, 1, 100) > 0)
                 {
                     var n = Native.Read(fd, one, 1);
                     if (n == 1)
                     {
-                        return;
+                        released = true;
+                        continue;
                     }
 
                     if (n == 0 && (p.Revents & Native.PollHup) != 0)
                     {
-                        throw new InvalidOperationException("container process is already dead");
+                        // Closed: init exec'd (or failed to and exited, which the exit watcher reports).
+                        if (released)
+                        {
+                            return;
+                        }
+
+                        throw new InvalidOperationException("cannot start an already running container");
                     }
                 }
                 else if (InitStartTicks(initPid) is null)
                 {
+                    // Gone since the last look: it may have written, exec'd and exited in between (its byte still
+                    // waits in the FIFO), which runc checks for too.
+                    if (released || Native.Read(fd, one, 1) == 1)
+                    {
+                        return;
+                    }
+
                     throw new InvalidOperationException("container process is already dead");
                 }
 
@@ -359,7 +377,7 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
             return;
         }
 
-        var pidfd = Native.PidfdOpen(pid);
+        var pidfd = Native.PidfdOpen(pid, 0);
         if (pidfd < 0)
         {
             if (Marshal.GetLastPInvokeError() == 3)
@@ -367,7 +385,7 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
                 throw new InvalidOperationException("container not running"); // ESRCH
             }
 
-            await KillAsync(id, signal, all: false, ct); // no pidfd_open (kernel before 5.3)
+            await KillAsync(id, signal, all: false, ct); // no pidfd_open (kernel before 5.3): runc can
             return;
         }
 
@@ -378,7 +396,7 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
                 throw new InvalidOperationException("container not running");
             }
 
-            if (Native.PidfdSendSignal(pidfd, Signals.Number(signal)) != 0)
+            if (Native.PidfdSendSignal(pidfd, Signals.Number(signal), 0, 0) != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
                 throw new InvalidOperationException(errno == 3 ? "container not running" : $"signal {signal}: {Marshal.GetPInvokeErrorMessage(errno)}");

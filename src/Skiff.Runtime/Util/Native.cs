@@ -28,14 +28,13 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     internal static partial int Poll(ref PollFd fds, ulong count, int timeoutMs);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static partial long Syscall(long number, long a1, long a2, long a3, long a4);
+    /// <summary>pidfd_open(2) (glibc 2.36): a descriptor that names this process and no later one with a reused pid.</summary>
+    [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]
+    internal static partial int PidfdOpen(int pid, uint flags);
 
-    /// <summary>pidfd_open(2): a descriptor that names this process and no later one with a reused pid.</summary>
-    internal static int PidfdOpen(int pid) => (int)Syscall(434, pid, 0, 0, 0);
-
-    /// <summary>pidfd_send_signal(2).</summary>
-    internal static int PidfdSendSignal(int pidfd, int signal) => (int)Syscall(424, pidfd, signal, 0, 0);
+    /// <summary>pidfd_send_signal(2) (glibc 2.36).</summary>
+    [LibraryImport("libc", EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    internal static partial int PidfdSendSignal(int pidfd, int signal, nint info, uint flags);
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd

@@ -78,7 +78,7 @@ public sealed class RuncDirectTests : IDisposable
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => _runc.StartAsync("c3", init.Id, CancellationToken.None).WaitAsync(Wait));
 
-        Assert.Equal("container process is already dead", e.Message);
+        Assert.Equal("cannot start an already running container", e.Message); // runc's words for an empty FIFO
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class RuncDirectTests : IDisposable
         await _runc.SignalInitAsync("c5", init.Id, ticks, "SIGTERM", CancellationToken.None);
 
         await init.WaitForExitAsync().WaitAsync(Wait);
-        Assert.Equal(143, init.ExitCode); // 128 + SIGTERM, as the shell reports a signalled sleep
+        Assert.Equal(143, init.ExitCode); // .NET reports a signalled process as 128 + the signal
         Assert.False(File.Exists(_calls), "no runc process should have been used");
     }
 
