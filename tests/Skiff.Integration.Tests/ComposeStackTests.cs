@@ -341,6 +341,47 @@ public sealed class ComposeStackTests : IDisposable
     }
 
     [Fact]
+    public void ComposeUp_ServiceRemovedFromFile_OrphanWarnedKeptThenRemovedWithRemoveOrphans()
+    {
+        var dir = Path.Combine(_d.Root, "compose-orphans");
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, "compose.yaml");
+        string Names() => string.Join(',', _d.DockerOk("ps", "-a", "--filter", "label=com.docker.compose.project=orph", "--format", "{{.Names}}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        File.WriteAllText(file, """
+            name: orph
+            services:
+              a: {image: busybox, command: sleep 300}
+              b: {image: busybox, command: sleep 300}
+            """);
+        var first = _d.Skiff(Long, "compose", "-f", file, "up", "-d");
+        Assert.True(first.ExitCode == 0, first + "\n" + _d.Tail(40));
+        Assert.Equal("orph-a-1,orph-b-1", Names());
+
+        // b leaves the file: up warns (compose v2's text) and leaves its container alone.
+        File.WriteAllText(file, """
+            name: orph
+            services:
+              a: {image: busybox, command: sleep 300}
+            """);
+        var warned = _d.Skiff(Long, "compose", "-f", file, "up", "-d");
+        Assert.True(warned.ExitCode == 0, warned + "\n" + _d.Tail(40));
+        Assert.Contains("Found orphan containers ([orph-b-1]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.", warned.Stderr, StringComparison.Ordinal);
+        Assert.Equal("orph-a-1,orph-b-1", Names());
+
+        // --remove-orphans removes it, and only it; a is untouched (same container).
+        var aId = _d.DockerOk("inspect", "orph-a-1", "--format", "{{.Id}}").Trim();
+        var removed = _d.Skiff(Long, "compose", "-f", file, "up", "-d", "--remove-orphans");
+        Assert.True(removed.ExitCode == 0, removed + "\n" + _d.Tail(40));
+        Assert.DoesNotContain("Found orphan containers", removed.Stderr, StringComparison.Ordinal);
+        Assert.Equal("orph-a-1", Names());
+        Assert.Equal(aId, _d.DockerOk("inspect", "orph-a-1", "--format", "{{.Id}}").Trim());
+
+        _d.SkiffOk("compose", "-f", file, "down");
+        Assert.Equal("", Names());
+    }
+
+    [Fact]
     public void ComposeUp_FileSecret_MountedReadOnlyAtRunSecrets()
     {
         var dir = Path.Combine(_d.Root, "compose-secrets");
