@@ -382,6 +382,41 @@ public sealed class ComposeStackTests : IDisposable
     }
 
     [Fact]
+    public void ComposePull_FromRealRegistry_PullsImageServices_FailureExitsUnlessIgnored()
+    {
+        using var registry = new Registry();
+        var image = $"127.0.0.1:{registry.Port}/pulltest/busybox:1";
+        var id = _d.DockerOk("inspect", "-f", "{{.Id}}", "busybox").Trim();
+        _d.DockerOk("tag", "busybox", image);
+        _d.DockerOk("push", image);
+        _d.DockerOk("rmi", image);
+        var dir = Path.Combine(_d.Root, "compose-pull");
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, "compose.yaml");
+        File.WriteAllText(file, $$"""
+            name: pull
+            services:
+              app: {image: "{{image}}", command: sleep 300}
+            """);
+
+        var pulled = _d.Skiff(Long, "compose", "-f", file, "pull");
+        Assert.True(pulled.ExitCode == 0, pulled + "\n" + _d.Tail(40));
+        Assert.Equal(id, _d.DockerOk("inspect", "-f", "{{.Id}}", image).Trim());
+        Assert.Equal("", _d.DockerOk("ps", "-a", "--filter", "label=com.docker.compose.project=pull", "-q").Trim()); // pull creates nothing
+
+        // An image the registry does not have: a failure, unless ignored (then a warning and the rest pulled).
+        File.AppendAllText(file, $"\n  gone: {{image: \"127.0.0.1:{registry.Port}/pulltest/missing:1\"}}\n");
+        var failed = _d.Skiff(Long, "compose", "-f", file, "pull");
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("Error response from daemon: ", failed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pulltest/missing", failed.Stderr, StringComparison.Ordinal);
+        var ignored = _d.Skiff(Long, "compose", "-f", file, "pull", "--ignore-pull-failures");
+        Assert.True(ignored.ExitCode == 0, ignored.ToString());
+        Assert.Contains("pulltest/missing", ignored.Stderr, StringComparison.Ordinal);
+        _d.DockerOk("rmi", image);
+    }
+
+    [Fact]
     public void ComposeUp_FileSecret_MountedReadOnlyAtRunSecrets()
     {
         var dir = Path.Combine(_d.Root, "compose-secrets");
