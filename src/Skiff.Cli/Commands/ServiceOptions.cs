@@ -822,36 +822,29 @@ internal sealed partial class ServiceOptions
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     /// <summary>docker's ParseSecrets: each <c>--secret</c> resolved to an id by exact name; targets must differ.</summary>
-    private static async Task<List<SecretReference>> ParseSecretsAsync(ParseResult pr, Option<string[]> option, CliContext ctx, CancellationToken ct)
-    {
-        var list = new List<SecretReference>();
-        foreach (var value in pr.GetValue(option) ?? [])
-        {
-            var (source, file) = SecretCommands.ParseReference(Display(option), secret: true, value);
-            if (list.Any(r => r.File!.Name == file.Name))
-            {
-                throw new CliException($"duplicate secret target for {source} not allowed");
-            }
-
-            list.Add(new SecretReference { File = file, SecretName = source, SecretID = await SecretCommands.ResolveIdAsync(ctx, secret: true, source, ct) });
-        }
-
-        return list;
-    }
+    private static Task<List<SecretReference>> ParseSecretsAsync(ParseResult pr, Option<string[]> option, CliContext ctx, CancellationToken ct)
+        => ParseFileReferencesAsync(pr, option, ctx, secret: true, r => r.File!.Name,
+            (file, name, id) => new SecretReference { File = file, SecretName = name, SecretID = id }, ct);
 
     /// <summary>docker's ParseConfigs: the same for <c>--config</c> (the target defaults to the config's name).</summary>
-    private static async Task<List<ConfigReferenceWire>> ParseConfigsAsync(ParseResult pr, Option<string[]> option, CliContext ctx, CancellationToken ct)
+    private static Task<List<ConfigReferenceWire>> ParseConfigsAsync(ParseResult pr, Option<string[]> option, CliContext ctx, CancellationToken ct)
+        => ParseFileReferencesAsync(pr, option, ctx, secret: false, r => r.File!.Name,
+            (file, name, id) => new ConfigReferenceWire { File = file, ConfigName = name, ConfigID = id }, ct);
+
+    private static async Task<List<T>> ParseFileReferencesAsync<T>(
+        ParseResult pr, Option<string[]> option, CliContext ctx, bool secret, Func<T, string?> target,
+        Func<SecretFileTarget, string, string, T> make, CancellationToken ct)
     {
-        var list = new List<ConfigReferenceWire>();
+        var list = new List<T>();
         foreach (var value in pr.GetValue(option) ?? [])
         {
-            var (source, file) = SecretCommands.ParseReference(Display(option), secret: false, value);
-            if (list.Any(r => r.File!.Name == file.Name))
+            var (source, file) = SecretCommands.ParseReference(Display(option), secret, value);
+            if (list.Any(r => target(r) == file.Name))
             {
-                throw new CliException($"duplicate config target for {source} not allowed");
+                throw new CliException($"duplicate {(secret ? "secret" : "config")} target for {source} not allowed");
             }
 
-            list.Add(new ConfigReferenceWire { File = file, ConfigName = source, ConfigID = await SecretCommands.ResolveIdAsync(ctx, secret: false, source, ct) });
+            list.Add(make(file, source, await SecretCommands.ResolveIdAsync(ctx, secret, source, ct)));
         }
 
         return list;

@@ -17,11 +17,19 @@ internal static partial class MountTable
         return parent is not null && Device(full) is { } dev && Device(parent) is { } parentDev && dev != parentDev;
     }
 
-    /// <summary>st_dev, the first field of struct stat on the 64-bit Linux ABIs we run on; null when the path is missing.</summary>
+    /// <summary>st_dev, the first field of struct stat on the 64-bit Linux ABIs we run on; null when the path is missing.
+    /// Any other failure is an error, not "not mounted" (which would have the caller mount over a mount, or skip an
+    /// unmount).</summary>
     private static ulong? Device(string path)
     {
         Span<byte> buf = stackalloc byte[256];
-        return Stat(path, buf) == 0 ? BitConverter.ToUInt64(buf) : null;
+        if (Stat(path, buf) == 0)
+        {
+            return BitConverter.ToUInt64(buf);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is 2 or 20 ? null : throw new IOException($"stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}"); // ENOENT, ENOTDIR
     }
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

@@ -89,6 +89,23 @@ public class ServiceSpecMappingTests
         Assert.Equal("app", cs["Configs"]![0]!["File"]!["Name"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("--secret", "source=db_pw,target=pw", "source=db_pw_old,target=pw", "duplicate secret target for db_pw_old not allowed")]
+    [InlineData("--config", "source=app,target=/etc/app.conf", "source=app2,target=/etc/app.conf", "duplicate config target for app2 not allowed")]
+    public async Task Create_TwoReferencesOneTarget_RefusedAsDockerCliAndNothingCreated(string flag, string first, string second, string message)
+    {
+        await using var engine = await FakeEngine.StartAsync();
+        engine.On("POST", "/v1.41/services/create", 201, $"{{\"ID\":\"{ProbeYId}\"}}");
+        engine.On("GET", "/v1.41/secrets", 200, "[{\"ID\":\"s1\",\"Spec\":{\"Name\":\"db_pw_old\"}},{\"ID\":\"s2\",\"Spec\":{\"Name\":\"db_pw\"}}]");
+        engine.On("GET", "/v1.41/configs", 200, "[{\"ID\":\"c1\",\"Spec\":{\"Name\":\"app\"}},{\"ID\":\"c2\",\"Spec\":{\"Name\":\"app2\"}}]");
+
+        var (code, _, stderr) = await SwarmCli.RunAsync(engine, "service", "create", "-d", "--no-resolve-image", "--name", "x", flag, first, flag, second, "bb:2");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(engine.Requests, r => r.Path == "/v1.41/services/create");
+    }
+
     [Fact]
     public async Task Create_PortsLimitsConstraints_SendsDockersBody()
     {
