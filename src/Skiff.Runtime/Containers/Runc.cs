@@ -183,8 +183,11 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
 
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (ProcStat(pid) is not { } fields)
+                {
+                    continue;
+                }
+
                 parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
                 if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(id, StringComparison.Ordinal))
                 {
@@ -346,20 +349,22 @@ public sealed class Runc(RuntimePaths paths, string runcPath = "runc", string co
     /// <summary>The start time (clock ticks after boot, field 22 of /proc/PID/stat) of a live process, or null when it
     /// is gone or a zombie. With the pid it names one process for good: a reused pid has a later start time.</summary>
     public static long? InitStartTicks(int pid)
+        => ProcStat(pid) is { Length: > 19 } fields && fields[0] != "Z"
+            && long.TryParse(fields[19], System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : null;
+
+    /// <summary>The fields of /proc/PID/stat from field 3 (state) on, or null when the process is gone. They start
+    /// after the last ')': the command name before it may hold spaces and parentheses.</summary>
+    private static string[]? ProcStat(int pid)
     {
-        string stat;
         try
         {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-
-        // pid (comm) state ppid ...: fields after the comm's closing parenthesis start at field 3.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return fields.Length > 19 && fields[0] != "Z" && long.TryParse(fields[19], System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : null;
     }
 
     /// <summary>
